@@ -1,0 +1,1 @@
+"""Running what ``symbolic`` builds: precision engines, executors, exact references, training loops."""

@@ -1,0 +1,1 @@
+"""One module per paper: its claims (``CLAIMS``), with hypotheses, bounds and audits."""
