@@ -148,7 +148,6 @@ def certify_sup_error(approx: SumOfRelu, lo=None, hi=None, rtol: float = 1e-5, m
     try:
         heap: list = []
         lower = arb(0)
-        best_lower = Fraction(0)
         boxes = 0
 
         def bound(a: Fraction, b: Fraction, seg):

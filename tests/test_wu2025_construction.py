@@ -16,7 +16,7 @@ from symbolic.transformer import ReluAttention
 from symbolic.wu2025.assemble import build_construction
 from symbolic.wu2025.config import WuConfig
 
-R = "3.1"  # an approximation radius containing every pre-activation of these instances (spec 11.3)
+R = "safe"  # our radius: contains every pre-activation (constants.safe_radius)
 
 
 def _setup(**kw):

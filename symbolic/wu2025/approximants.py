@@ -44,12 +44,6 @@ class Approximants:
                 "C2": float(self.rp.C), "H_u": self.u.H, "C3": float(self.u.C), "u_max_a_l1": float(self.u.max_a_l1)}
 
 
-def round_up(x, digits: int = 6) -> Fraction:
-    """A rational >= x with ``digits`` decimals (radii must be rational for exact runs)."""
-    q = 10**digits
-    return Fraction(math.ceil(float(sp.N(x, 30)) * q), q)
-
-
 def knots_for_eps(target: sp.Expr, var: sp.Symbol, R: Fraction, eps: float) -> int:
     """Smallest M with the h^2 sup|phi''|/8 prediction <= eps (then certified by the caller)."""
     pred_1 = float(sp.N(interpolation_prediction(target, var, R, 1), 30))  # prediction with M = 1
@@ -57,21 +51,12 @@ def knots_for_eps(target: sp.Expr, var: sp.Symbol, R: Fraction, eps: float) -> i
 
 
 def radii(cfg: WuConfig) -> tuple[Fraction, Fraction, Fraction]:
-    """(R for r, R for r', R3) for the configured radius mode."""
-    if cfg.radius == "paper":
-        from . import constants
+    """(R for r, R for r', R3 of the gate) for the configured radius mode (``constants``: paper or ours)."""
+    from . import constants as C
 
-        return (round_up(constants.R1(cfg)), round_up(constants.R2(cfg)), round_up(constants.R3(cfg)))
-    if cfg.radius == "safe":
-        from . import constants
-
-        R = round_up(constants.safe_radius(cfg))
-    else:
-        R = to_fraction(str(cfg.radius))
-    act = get_activation(cfg.activation)
-    sup_r = act.sup_abs(0, -sp.Rational(R), sp.Rational(R))
-    R3 = round_up(sp.Max(sup_r + sp.Rational(1, 10), cfg.By, 1))
-    return R, R, R3
+    R3 = C.round_up(C.R3(cfg), C.PAPER_GRID) if cfg.radius == "paper" else C.R3_prime(cfg)
+    return tuple(to_fraction(sp.Rational(v)) for v in (C.approximation_radius(cfg, "r"),
+                                                        C.approximation_radius(cfg, "rp"), R3))
 
 
 def build_approximants(cfg: WuConfig) -> Approximants:
@@ -89,5 +74,7 @@ def build_approximants(cfg: WuConfig) -> Approximants:
     if loss.name == "square":
         u = square_loss_u_units()
     else:
-        u = residual_units(interpolant(loss.dphi, Z, 2 * R3, M))
+        from .constants import residual_radius
+
+        u = residual_units(interpolant(loss.dphi, Z, to_fraction(sp.Rational(residual_radius(cfg))), M))
     return Approximants(r_bar, rp_bar, u, R1, R2, R3, str(cfg.radius), M)

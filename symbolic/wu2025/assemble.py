@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from ..network import NetworkShape
 from ..transformer import Block, Construction
-from .approximants import Approximants, build_approximants, round_up
+from .approximants import Approximants, build_approximants
 from .backprop import backprop_layer
 from .config import WuConfig
 from .derivative import derivative_layer
@@ -81,4 +81,4 @@ def build_construction(cfg: WuConfig, approx: Approximants | None = None, box=No
     return WuConstruction(cfg, layout, approx, box, eta, net)
 
 
-__all__ = ["WuConstruction", "build_construction", "box_bounds", "round_up"]
+__all__ = ["WuConstruction", "build_construction", "box_bounds"]

@@ -1,0 +1,130 @@
+"""The quantities the lemmas bound, computed two ways for one block at a given w:
+
+* ``construction``: what the constructed transformer holds after each step -- from the real transformer run
+  in high precision (``engine="highprec"``), or from the approximant semantics in float64 torch
+  (``engine="float64"``, the fast path the adversarial search uses; the executors are tested equal to it);
+* ``exact``: Definition 2/3 and Lemma 1 with the true r, r', u (mpmath or torch float64).
+
+Arrays are (n+1, size) per quantity: p[j] (j = 1..N), rp[j] (j = 0..N-1), g, s[j] (j = 1..N); plus grad and the
+next iterate.  High-precision arrays are NumPy object arrays of mpf.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import torch
+
+from symbolic.activations import get_activation
+from symbolic.losses import get_loss
+from symbolic.sum_of_relu import SumOfRelu
+from symbolic.wu2025.assemble import WuConstruction
+
+from ..backends import TorchArrays, lemma1_torch, torch_u
+from .prompt import Prompt
+from .reference import exact_terms, project_box
+from .run import run
+
+
+@dataclass
+class BlockQuantities:
+    p: list
+    rp: list
+    g: object
+    s: list
+    grad: object
+    w_next: object
+
+
+def torch_approximant(approx: SumOfRelu, dtype=torch.float64):
+    """Vectorised sum_h c_h relu(a_h^T [z; 1]) in torch (weights rounded to dtype once)."""
+    A = torch.tensor([[float(a) for a in u.a] for u in approx.units], dtype=dtype)
+    c = torch.tensor([float(u.c) for u in approx.units], dtype=dtype)
+    if approx.arity == 1:
+        return lambda z: torch.relu(z[..., None] * A[:, 0] + A[:, 1]) @ c
+    return lambda t, y: torch.relu(t[..., None] * A[:, 0] + y[..., None] * A[:, 1] + A[:, 2]) @ c
+
+
+def _inputs(prompt: Prompt, dtype=torch.float64):
+    n = prompt.n
+    X = torch.tensor(prompt.x, dtype=dtype)
+    Y = torch.cat([torch.tensor(prompt.y, dtype=dtype), torch.zeros(1, prompt.y.shape[1], dtype=dtype)])
+    mask = torch.cat([torch.ones(n, dtype=dtype), torch.zeros(1, dtype=dtype)])
+    return X, Y, mask
+
+
+def _box_project_torch(w, box):
+    b = torch.tensor([float(v) for v in box], dtype=w.dtype)
+    return torch.maximum(torch.minimum(w, b), -b)
+
+
+def construction_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQuantities:
+    """The block's quantities from the approximant semantics in float64 (no transformer)."""
+    cfg = wc.config
+    X, Y, mask = _inputs(prompt)
+    w = torch.tensor(prompt.w0 if w is None else w, dtype=torch.float64)
+    from symbolic.network import lemma1_terms
+
+    t = lemma1_terms(cfg.shape, w, X, Y, torch_approximant(wc.approx.r), torch_approximant(wc.approx.rp),
+                     torch_approximant(wc.approx.u), mask=mask, xp=TorchArrays)
+    eta = float(wc.eta)
+    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
+
+
+def exact_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQuantities:
+    """Definition 2/3 and Lemma 1 with the true r, r', u in torch float64."""
+    cfg = wc.config
+    X, Y, mask = _inputs(prompt)
+    w = torch.tensor(prompt.w0 if w is None else w, dtype=torch.float64)
+    t = lemma1_torch(cfg.shape, w, X, Y, get_activation(cfg.activation), get_loss(cfg.loss), mask=mask)
+    eta = float(wc.eta)
+    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
+
+
+def construction_highprec(wc: WuConstruction, prompt: Prompt, dps: int = 50) -> BlockQuantities:
+    """The block's quantities read from the real transformer (first block), run in mpmath at ``dps`` digits."""
+    lay, N = wc.layout, wc.config.N
+    block = wc.blocks[0].layers
+    with mpmath.workdps(dps):
+        tr = run(wc, prompt, "highprec", dps=dps, layers=block)
+        p = [tr.slot(j - 1, lay.p(j), "mp") for j in range(1, N + 1)]
+        rp = [tr.slot(N, lay.rp(j), "mp") for j in range(N)]
+        g = tr.slot(N + 1, "g", "mp")
+        s = [tr.slot(2 * N + 1, lay.s(j), "mp") for j in range(1, N + 1)]
+        w0 = tr.slot(-1, "w", "mp")[0]
+        w_step = tr.slot(2 * N + 2, "w", "mp")[0]
+        eta = mpmath.mpf(wc.eta.numerator) / wc.eta.denominator
+        grad = (w0 - w_step) / eta
+        w_next = tr.slot(2 * N + 3, "w", "mp")[0]
+    return BlockQuantities(p, rp, g, s, grad, w_next)
+
+
+def exact_highprec(wc: WuConstruction, prompt: Prompt, dps: int = 50, w=None) -> BlockQuantities:
+    """Definition 2/3 and Lemma 1 with the true r, r', u in mpmath at ``dps`` digits."""
+    with mpmath.workdps(dps):
+        w = [Fraction(float(v)) for v in (prompt.w0 if w is None else w)]
+        t = exact_terms(wc.config, w, prompt.x.tolist(), prompt.y.tolist(), "mpmath")
+        eta = mpmath.mpf(wc.eta.numerator) / wc.eta.denominator
+        wm = [mpmath.mpf(v.numerator) / v.denominator for v in w]
+        w_next = np.array(project_box([a - eta * b for a, b in zip(wm, t.grad)], wc.box), dtype=object)
+    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, w_next)
+
+
+def quantities(wc: WuConstruction, prompt: Prompt, engine: str, dps: int = 50):
+    """(construction, exact) quantities for the first block, float64 (fast) or high precision."""
+    if engine == "float64":
+        return construction_float64(wc, prompt), exact_float64(wc, prompt)
+    return construction_highprec(wc, prompt, dps), exact_highprec(wc, prompt, dps)
+
+
+def max_abs(a, b, rows=None) -> object:
+    """max |a - b| over entries (and the given token rows), in the arrays' own number type."""
+    if isinstance(a, torch.Tensor):
+        d = (a - b).abs()
+        d = d[rows] if rows is not None else d
+        return float(d.max()) if d.numel() else 0.0
+    d = np.abs(np.asarray(a, dtype=object) - np.asarray(b, dtype=object))
+    d = d[rows] if rows is not None else d
+    return max(d.reshape(-1), default=mpmath.mpf(0))
