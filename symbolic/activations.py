@@ -46,7 +46,7 @@ class Activation:
 
     def sup_abs(self, order: int, lo, hi) -> sp.Expr:
         """sup_{t in [lo, hi]} |r^{(order)}(t)|, exact where SymPy finds the critical points."""
-        return _sup_abs_cached(self.name, order, sp.nsimplify(lo), sp.nsimplify(hi))
+        return _sup_abs_cached(self.name, order, exactify(lo), exactify(hi))
 
     def lipschitz(self, order: int, lo, hi) -> sp.Expr:
         """Lipschitz constant of r^{(order)} on [lo, hi] = sup |r^{(order+1)}|; oo where it does not exist."""
@@ -77,28 +77,55 @@ def get_activation(name: str) -> Activation:
         raise ConfigError("--activation", f"must be one of {', '.join(ACTIVATIONS)}; got {name!r}") from None
 
 
+def exactify(x) -> sp.Expr:
+    """An exact SymPy number: ints, Fractions and decimal floats become Rationals; SymPy values pass through."""
+    if isinstance(x, sp.Basic):
+        return sp.Rational(str(x)) if isinstance(x, sp.Float) else x
+    if isinstance(x, float):
+        return sp.Rational(repr(x))
+    if hasattr(x, "numerator") and hasattr(x, "denominator"):
+        return sp.Rational(int(x.numerator), int(x.denominator))
+    return sp.sympify(x)
+
+
 def sup_abs_expr(expr: sp.Expr, lo, hi, var: sp.Symbol = T) -> sp.Expr:
-    """sup over [lo, hi] of |expr(var)| (expr smooth): endpoints plus zeros of expr'."""
-    lo, hi = sp.nsimplify(lo), sp.nsimplify(hi)
-    if lo > hi:
+    """sup over [lo, hi] of |expr(var)| (expr smooth): endpoints plus zeros of expr' in [lo, hi].
+
+    The zeros of expr' are solved once over the reals (``critical_points``) and filtered by the interval; the
+    result is exact when SymPy finds them all, else a 50-digit Float (mpmath roots on a bracketing grid)."""
+    lo, hi = exactify(lo), exactify(hi)
+    if sp.N(lo - hi, 30) > 0:
         raise ValueError(f"empty interval [{lo}, {hi}]")
-    cands = [lo, hi]
-    d = sp.diff(expr, var)
-    crit = None
-    if d != 0:
-        try:
-            crit = sp.solveset(sp.simplify(d), var, sp.Interval(lo, hi))
-        except (NotImplementedError, ValueError):
-            crit = None
-    exact = isinstance(crit, sp.FiniteSet) or crit == sp.S.EmptySet or d == 0
-    if exact:
-        cands.extend(list(crit) if crit not in (None, sp.S.EmptySet) else [])
+    crit = critical_points(expr, var)
+    lo_n, hi_n = sp.N(lo, 60), sp.N(hi, 60)
+    if crit is not None:
+        cands = [lo, hi] + [c for c in crit if lo_n <= sp.N(c, 60) <= hi_n]
+        exact = True
     else:
-        cands.extend(sp.Float(c, 50) for c in _numeric_roots(d, var, lo, hi))
+        cands = [lo, hi] + [sp.Float(c, 50) for c in _numeric_roots(sp.diff(expr, var), var, lo, hi)]
+        exact = False
     values = [sp.Abs(expr.subs(var, c)) for c in cands]
     best = max(values, key=lambda v: sp.N(v, 60))
-    best = sp.nsimplify(best) if best.is_Rational else sp.simplify(best)
+    if best.is_Rational:
+        return best
     return best if exact else sp.Float(sp.N(best, 50), 50)
+
+
+@lru_cache(maxsize=1024)
+def critical_points(expr: sp.Expr, var: sp.Symbol = T):
+    """Real zeros of expr' as a tuple of exact SymPy numbers, or None when SymPy cannot list them."""
+    d = sp.diff(expr, var)
+    if d == 0:
+        return ()
+    try:
+        sol = sp.solveset(sp.simplify(d), var, sp.S.Reals)
+    except (NotImplementedError, ValueError):
+        return None
+    if sol == sp.S.EmptySet:
+        return ()
+    if isinstance(sol, sp.FiniteSet):
+        return tuple(sol)
+    return None
 
 
 @lru_cache(maxsize=4096)

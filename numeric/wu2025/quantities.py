@@ -47,11 +47,11 @@ def torch_approximant(approx: SumOfRelu, dtype=torch.float64):
     return lambda t, y: torch.relu(t[..., None] * A[:, 0] + y[..., None] * A[:, 1] + A[:, 2]) @ c
 
 
-def _inputs(prompt: Prompt, dtype=torch.float64):
+def _inputs(prompt: Prompt, dtype=torch.float64, mask_query: bool = True):
     n = prompt.n
     X = torch.tensor(prompt.x, dtype=dtype)
     Y = torch.cat([torch.tensor(prompt.y, dtype=dtype), torch.zeros(1, prompt.y.shape[1], dtype=dtype)])
-    mask = torch.cat([torch.ones(n, dtype=dtype), torch.zeros(1, dtype=dtype)])
+    mask = torch.cat([torch.ones(n, dtype=dtype), torch.full((1,), 1.0 if not mask_query else 0.0, dtype=dtype)])
     return X, Y, mask
 
 
@@ -73,14 +73,20 @@ def construction_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQua
     return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
 
 
-def exact_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQuantities:
-    """Definition 2/3 and Lemma 1 with the true r, r', u in torch float64."""
+def exact_float64(wc: WuConstruction, prompt: Prompt, w=None, mask_query: bool = True) -> BlockQuantities:
+    """Definition 2/3 and Lemma 1 with the true r, r', u in torch float64.  With ``mask_query=False`` the query's
+    u and s are Definition 3's (u at y_{n+1} = 0), as Lemma 6's 'i in [n+1]' reads; grad always uses i in [n]."""
     cfg = wc.config
     X, Y, mask = _inputs(prompt)
     w = torch.tensor(prompt.w0 if w is None else w, dtype=torch.float64)
-    t = lemma1_torch(cfg.shape, w, X, Y, get_activation(cfg.activation), get_loss(cfg.loss), mask=mask)
+    act, loss = get_activation(cfg.activation), get_loss(cfg.loss)
+    t = lemma1_torch(cfg.shape, w, X, Y, act, loss, mask=mask)
     eta = float(wc.eta)
-    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
+    out = BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
+    if not mask_query:
+        full = lemma1_torch(cfg.shape, w, X, Y, act, loss, mask=None)
+        out.g, out.s = full.u, full.s[1:]
+    return out
 
 
 def construction_highprec(wc: WuConstruction, prompt: Prompt, dps: int = 50) -> BlockQuantities:
@@ -101,22 +107,27 @@ def construction_highprec(wc: WuConstruction, prompt: Prompt, dps: int = 50) -> 
     return BlockQuantities(p, rp, g, s, grad, w_next)
 
 
-def exact_highprec(wc: WuConstruction, prompt: Prompt, dps: int = 50, w=None) -> BlockQuantities:
-    """Definition 2/3 and Lemma 1 with the true r, r', u in mpmath at ``dps`` digits."""
+def exact_highprec(wc: WuConstruction, prompt: Prompt, dps: int = 50, w=None,
+                   mask_query: bool = True) -> BlockQuantities:
+    """Definition 2/3 and Lemma 1 with the true r, r', u in mpmath at ``dps`` digits (see exact_float64)."""
     with mpmath.workdps(dps):
         w = [Fraction(float(v)) for v in (prompt.w0 if w is None else w)]
         t = exact_terms(wc.config, w, prompt.x.tolist(), prompt.y.tolist(), "mpmath")
         eta = mpmath.mpf(wc.eta.numerator) / wc.eta.denominator
         wm = [mpmath.mpf(v.numerator) / v.denominator for v in w]
         w_next = np.array(project_box([a - eta * b for a, b in zip(wm, t.grad)], wc.box), dtype=object)
-    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, w_next)
+        out = BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, w_next)
+        if not mask_query:
+            full = exact_terms(wc.config, w, prompt.x.tolist(), prompt.y.tolist(), "mpmath", mask_query=False)
+            out.g, out.s = full.u, full.s[1:]
+    return out
 
 
-def quantities(wc: WuConstruction, prompt: Prompt, engine: str, dps: int = 50):
+def quantities(wc: WuConstruction, prompt: Prompt, engine: str, dps: int = 50, mask_query: bool = True):
     """(construction, exact) quantities for the first block, float64 (fast) or high precision."""
     if engine == "float64":
-        return construction_float64(wc, prompt), exact_float64(wc, prompt)
-    return construction_highprec(wc, prompt, dps), exact_highprec(wc, prompt, dps)
+        return construction_float64(wc, prompt), exact_float64(wc, prompt, mask_query=mask_query)
+    return construction_highprec(wc, prompt, dps), exact_highprec(wc, prompt, dps, mask_query=mask_query)
 
 
 def max_abs(a, b, rows=None) -> object:

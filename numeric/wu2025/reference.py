@@ -61,12 +61,13 @@ def as_array(a, kind: str):
     return out
 
 
-def query_inputs(x, y, kind: str):
-    """All n+1 tokens: X (n+1, d_x), Y with y_{n+1} = 0, and the mask t."""
+def query_inputs(x, y, kind: str, mask_query: bool = True):
+    """All n+1 tokens: X (n+1, d_x), Y with y_{n+1} = 0, and the mask t (the query's entry 0 unless
+    ``mask_query`` is False)."""
     n = len(y)
     X = as_array(x, kind)
     Y = as_array(list(y) + [[0.0] * len(y[0])], kind)
-    mask = as_array([1] * n + [0], kind)
+    mask = as_array([1] * n + [0 if mask_query else 1], kind)
     return X, Y, mask
 
 
@@ -78,10 +79,11 @@ def approx_terms(cfg: WuConfig, approx: Approximants, w, x, y, kind: str = "mpma
                         xp=ObjectArrays)
 
 
-def exact_terms(cfg: WuConfig, w, x, y, kind: str = "mpmath") -> Lemma1Terms:
-    """Definition 2/3 and Lemma 1 with the true r, r' and u, over the n+1 tokens (query masked)."""
+def exact_terms(cfg: WuConfig, w, x, y, kind: str = "mpmath", mask_query: bool = True) -> Lemma1Terms:
+    """Definition 2/3 and Lemma 1 with the true r, r' and u, over the n+1 tokens (query masked unless
+    ``mask_query`` is False, in which case grad is over n+1 tokens and must not be used)."""
     act, loss = get_activation(cfg.activation), get_loss(cfg.loss)
-    X, Y, mask = query_inputs(x, y, kind)
+    X, Y, mask = query_inputs(x, y, kind, mask_query)
     sk = "mpmath" if kind != "sympy" else "sympy"
     return lemma1_terms(cfg.shape, as_array(w, kind), X, Y, scalar_derivative(act, 0, sk),
                         scalar_derivative(act, 1, sk), scalar_u(loss, sk), mask=mask, xp=ObjectArrays)
