@@ -56,7 +56,11 @@ def _fmt(x) -> str:
 
 
 def search_audit(claim: Claim, ctx: AuditContext) -> AuditResult:
-    """Search the hypotheses for max observed/bound, confirm the worst case at ``ctx.precision`` digits."""
+    """Search the hypotheses for max observed/bound and confirm at ``ctx.precision`` digits.
+
+    The budget covers everything: building the search space, the search, and the confirmation (a reserve of
+    ~15% is kept for it).  Among the instances whose float64 ratio exceeds 1, the smallest (``claim.size``) that
+    the high-precision evaluation confirms becomes the witness; otherwise the worst instance is confirmed."""
     t0 = time.monotonic()
     blocked = [h for h in claim.applicability(ctx) if not h.holds]
     if blocked:
@@ -64,21 +68,30 @@ def search_audit(claim: Claim, ctx: AuditContext) -> AuditResult:
                             seconds=time.monotonic() - t0,
                             summary=f"hypothesis '{blocked[0].name}' fails: {blocked[0].detail}")
     space = claim.search_space(ctx)
+    reserve = max(1.0, 0.15 * ctx.budget_s)
+    left = max(0.5, ctx.budget_s - (time.monotonic() - t0) - reserve)
     objective = ClaimObjective(claim.id) if (ctx.workers > 1 or ctx.scheduler) else (
         lambda inst: claim.evaluate(inst, dps=None).ratio)
-    res = maximize(objective, space, budget_s=ctx.budget_s, max_evals=ctx.max_evals, seed=ctx.seed,
-                   workers=ctx.workers, scheduler=ctx.scheduler)
+    size = (lambda cand: claim.size(space.decode(cand))) if hasattr(claim, "size") else None
+    res = maximize(objective, space, budget_s=left, max_evals=ctx.max_evals, seed=ctx.seed,
+                   workers=ctx.workers, scheduler=ctx.scheduler, threshold=1.0 if size else None, size=size)
     if res.best is None or res.best_value == -math.inf:
         return claim.result(Outcome.INCONCLUSIVE, evaluations=res.evaluations, seconds=time.monotonic() - t0,
                             method="adversarial search", summary="no admissible instance could be evaluated")
-    checks = claim.check_hypotheses(res.best)
-    if not all(c.holds for c in checks):
-        bad = next(c for c in checks if not c.holds)
-        return claim.result(Outcome.INCONCLUSIVE, hypotheses=checks, evaluations=res.evaluations,
-                            seconds=time.monotonic() - t0, method="adversarial search",
-                            summary=f"search left the hypotheses ({bad.name}: {bad.detail}); search space bug")
+    candidates = [space.decode(c) for _, c in res.above[:3]] + [res.best]
+    chosen, ev, checks = None, None, None
     with mpmath.workdps(ctx.precision):
-        ev = claim.evaluate(res.best, dps=ctx.precision)
+        for inst in candidates:
+            checks = claim.check_hypotheses(inst)
+            if not all(c.holds for c in checks):
+                bad = next(c for c in checks if not c.holds)
+                return claim.result(Outcome.INCONCLUSIVE, hypotheses=checks, evaluations=res.evaluations,
+                                    seconds=time.monotonic() - t0, method="adversarial search",
+                                    summary=f"search left the hypotheses ({bad.name}: {bad.detail}); search space bug")
+            ev = claim.evaluate(inst, dps=ctx.precision)
+            chosen = inst
+            if ev.violates() or time.monotonic() - t0 > ctx.budget_s:
+                break
         violated = ev.violates()
     common = dict(bound=ev.bound, observed=ev.observed, ratio=ev.ratio, hypotheses=checks,
                   evaluations=res.evaluations, method=f"adversarial search ({res.evaluations} instances) + "
@@ -86,10 +99,14 @@ def search_audit(claim: Claim, ctx: AuditContext) -> AuditResult:
                   details={**ev.details, "float64_worst_ratio": res.best_value, "search_seconds": res.seconds,
                            "history": res.history[-10:]})
     if violated:
-        path = save_witness(claim, res.best, checks, ev, ctx.precision, ctx.out_dir)
-        return claim.result(Outcome.VIOLATED, witness=str(path), seconds=time.monotonic() - t0,
-                            summary=f"counterexample: observed {_fmt(ev.observed)} > bound {_fmt(ev.bound)} "
-                                    f"(ratio {ev.ratio:.4g}), confirmed at {ctx.precision} digits", **common)
+        if size:
+            common["details"]["witness_size"] = claim.size(chosen)
+        path = save_witness(claim, chosen, checks, ev, ctx.precision, ctx.out_dir)
+        r = claim.result(Outcome.VIOLATED, witness=str(path), seconds=time.monotonic() - t0,
+                         summary=f"counterexample: observed {_fmt(ev.observed)} > bound {_fmt(ev.bound)} "
+                                 f"(ratio {ev.ratio:.4g}), confirmed at {ctx.precision} digits", **common)
+        r.details["explanation"] = claim.explain(chosen, ev) if hasattr(claim, "explain") else r.summary
+        return r
     note = ""
     if res.best_value > 1:
         note = f"; float64 flagged ratio {res.best_value:.4g} but the {ctx.precision}-digit evaluation does not"

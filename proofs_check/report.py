@@ -21,6 +21,11 @@ def fmt(x, digits: int = 4) -> str:
     return f"{f:.{digits}g}"
 
 
+def md(x) -> str:
+    """A Markdown table cell: pipes escaped, newlines flattened."""
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
 def table_row(r: AuditResult) -> str:
     return (f"{r.claim_id:38s} {_MARK[r.outcome]:14s} ratio {fmt(r.ratio):>10s}  "
             f"{r.source[:48]:48s} {r.witness or ''}")
@@ -53,7 +58,7 @@ def audit_markdown(paper_title: str, results: list[AuditResult], config: dict, e
              "| claim | source | outcome | observed | bound | observed/bound | witness |",
              "|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| `{r.claim_id}` | {r.source} | **{r.outcome}** | {fmt(r.observed)} | {fmt(r.bound)} | "
+        lines.append(f"| `{r.claim_id}` | {md(r.source)} | **{r.outcome}** | {fmt(r.observed)} | {fmt(r.bound)} | "
                      f"{fmt(r.ratio)} | {('`' + r.witness + '`') if r.witness else ''} |")
     lines += ["", "## Claims", ""]
     for r in results:

@@ -47,6 +47,7 @@ class SearchResult:
     seconds: float
     best_candidate: Candidate | None = None
     history: list = field(default_factory=list)  # (evaluation index, best value so far)
+    above: list = field(default_factory=list)    # (value, candidate) with value > threshold, smallest first
 
 
 class _Mapper:
@@ -93,8 +94,12 @@ def _safe_eval(objective, instance) -> float:
 def maximize(objective: Callable[[dict], float], space: SearchSpace, *, budget_s: float = 10.0,
              max_evals: int | None = None, seed: int = 0, batch: int = 8, workers: int = 1,
              scheduler: str | None = None, explore_fraction: float = 0.3, elites: int = 3,
-             progress: Callable[[int, float], None] | None = None) -> SearchResult:
-    """Maximise ``objective(space.decode(candidate))``; see the module docstring."""
+             progress: Callable[[int, float], None] | None = None, threshold: float | None = None,
+             size: Callable[[Candidate], float] | None = None, keep: int = 32) -> SearchResult:
+    """Maximise ``objective(space.decode(candidate))``; see the module docstring.
+
+    With ``threshold`` and ``size``, the ``keep`` smallest candidates (by ``size``, then by larger value) whose value
+    exceeds ``threshold`` are returned in ``above``: the smallest counterexamples found on the way."""
     rng = np.random.default_rng(seed)
     t0 = time.monotonic()
     max_evals = max_evals if max_evals is not None else 10**9
@@ -102,6 +107,7 @@ def maximize(objective: Callable[[dict], float], space: SearchSpace, *, budget_s
     evals = 0
     scored: list[tuple[float, int, Candidate]] = []  # (value, order, candidate)
     history: list = []
+    above: list = []
     best = (-math.inf, None)
 
     def out_of_budget() -> bool:
@@ -123,6 +129,10 @@ def maximize(objective: Callable[[dict], float], space: SearchSpace, *, budget_s
             evals += 1
             out.append(v)
             scored.append((v, evals, c))
+            if threshold is not None and size is not None and v > threshold:
+                above.append((size(c), -v, evals, c))
+                above.sort(key=lambda t: t[:3])
+                del above[keep:]
             if v > best[0]:
                 best = (v, c)
                 history.append((evals, v))
@@ -181,4 +191,4 @@ def maximize(objective: Callable[[dict], float], space: SearchSpace, *, budget_s
         mapper.close()
     value, cand = best
     return SearchResult(space.decode(cand) if cand is not None else None, value, evals,
-                        time.monotonic() - t0, cand, history)
+                        time.monotonic() - t0, cand, history, [(-nv, c) for _, nv, _, c in above])

@@ -98,33 +98,52 @@ def sup_abs_expr(expr: sp.Expr, lo, hi, var: sp.Symbol = T) -> sp.Expr:
         raise ValueError(f"empty interval [{lo}, {hi}]")
     crit = critical_points(expr, var)
     lo_n, hi_n = sp.N(lo, 60), sp.N(hi, 60)
+    if crit is None and not (-WIDE <= lo_n and hi_n <= WIDE):
+        raise ValueError(f"interval [{lo_n:.6g}, {hi_n:.6g}] outside [-{WIDE}, {WIDE}] for numeric critical points")
     if crit is not None:
         cands = [lo, hi] + [c for c in crit if lo_n <= sp.N(c, 60) <= hi_n]
         exact = True
     else:
-        cands = [lo, hi] + [sp.Float(c, 50) for c in _numeric_roots(sp.diff(expr, var), var, lo, hi)]
+        cands = [lo, hi] + [sp.Float(c, 50) for c in numeric_critical_points(expr, var) if lo_n <= c <= hi_n]
         exact = False
-    values = [sp.Abs(expr.subs(var, c)) for c in cands]
-    best = max(values, key=lambda v: sp.N(v, 60))
+    f = _mpmath_function(expr, var)
+    with mpmath.workdps(60):
+        signed = [f(mpmath.mpf(sp.N(c, 60))) for c in cands]
+    i = max(range(len(cands)), key=lambda k: abs(signed[k]))
+    best = expr.subs(var, cands[i])
+    best = -best if signed[i] < 0 else best
     if best.is_Rational:
         return best
     return best if exact else sp.Float(sp.N(best, 50), 50)
 
 
 @lru_cache(maxsize=1024)
+def _mpmath_function(expr: sp.Expr, var: sp.Symbol):
+    return sp.lambdify(var, expr, modules="mpmath")
+
+
+@lru_cache(maxsize=1024)
 def critical_points(expr: sp.Expr, var: sp.Symbol = T):
-    """Real zeros of expr' as a tuple of exact SymPy numbers, or None when SymPy cannot list them."""
+    """Real zeros of expr' as a tuple of exact SymPy numbers, or None when SymPy cannot list them.
+
+    Solves the numerator of expr' rewritten in exp (fast for the activations here) and keeps the roots at which
+    expr' vanishes (checked at 60 digits); falls back to ``solveset`` on expr' itself."""
     d = sp.diff(expr, var)
     if d == 0:
         return ()
-    try:
-        sol = sp.solveset(sp.simplify(d), var, sp.S.Reals)
-    except (NotImplementedError, ValueError):
-        return None
-    if sol == sp.S.EmptySet:
-        return ()
-    if isinstance(sol, sp.FiniteSet):
-        return tuple(sol)
+    for attempt in (lambda: sp.fraction(sp.together(d.rewrite(sp.exp)))[0], lambda: d):
+        try:
+            sol = sp.solveset(attempt(), var, sp.S.Reals)
+        except (NotImplementedError, ValueError, TypeError):
+            continue
+        if sol == sp.S.EmptySet:
+            return ()
+        if isinstance(sol, sp.FiniteSet):
+            f = _mpmath_function(d, var)
+            with mpmath.workdps(60):
+                roots = tuple(c for c in sol if abs(f(mpmath.mpf(sp.N(c, 60)))) < mpmath.mpf("1e-40"))
+            if len(roots) == len(sol):
+                return roots
     return None
 
 
@@ -138,6 +157,16 @@ def _sup_abs_cached(name: str, order: int, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
             return sp.Integer(1) if hi > 0 else sp.Integer(0)
         raise NotDifferentiable("relu'' does not exist")
     return sup_abs_expr(act.derivative(order), lo, hi)
+
+
+WIDE = 64  # numeric critical points are searched once on [-WIDE, WIDE]
+
+
+@lru_cache(maxsize=256)
+def numeric_critical_points(expr: sp.Expr, var: sp.Symbol = T) -> tuple:
+    """Zeros of expr' on [-WIDE, WIDE] found numerically once (mpmath, 50 digits), for expressions whose critical
+    points SymPy cannot list; intervals beyond [-WIDE, WIDE] are not supported."""
+    return tuple(_numeric_roots(sp.diff(expr, var), var, -WIDE, WIDE, grid=16 * WIDE))
 
 
 def _numeric_roots(d: sp.Expr, var: sp.Symbol, lo, hi, grid: int = 4000) -> list:

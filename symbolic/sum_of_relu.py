@@ -11,6 +11,7 @@ mpmath runs at any precision and float64/float32 runs.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Sequence
@@ -198,15 +199,23 @@ def square_loss_u_units() -> SumOfRelu:
     return SumOfRelu(units, 2 * (t - y), t, (-inf, inf))
 
 
-def residual_units(approx: SumOfRelu) -> SumOfRelu:
-    """Lift a 1-D approximant of phi'(z) to (t, y) with z = t - y, rescaled so that ||a||_1 <= 1.
+def residual_units(approx: SumOfRelu, norm: str = "l1") -> SumOfRelu:
+    """Lift a 1-D approximant of phi'(z) to (t, y) with z = t - y, rescaled so that ||a||_1 <= 1 (Definition 4).
 
     A unit c relu(alpha z + beta) becomes (c s) relu((alpha t - alpha y + beta)/s), s = max(1, 2|alpha| + |beta|).
+    ``norm="l2"`` rescales only to ||a||_2 <= 1 instead, as (C.10) and (C.13) restate Definition 4 (s a rational
+    upper bound of sqrt(2 alpha^2 + beta^2)); used to audit the query gate (F3).
     """
+    if norm not in ("l1", "l2"):
+        raise ValueError("norm must be 'l1' or 'l2'")
     units = []
     for u in approx.units:
         alpha, beta = u.a
-        s = max(Fraction(1), 2 * abs(alpha) + abs(beta))
+        if norm == "l1":
+            s = max(Fraction(1), 2 * abs(alpha) + abs(beta))
+        else:
+            l2 = 2 * alpha * alpha + beta * beta
+            s = max(Fraction(1), Fraction(math.isqrt(int(l2 * 10**18)) + 1, 10**9)) if l2 > 1 else Fraction(1)
         units.append(ReluUnit((alpha / s, -alpha / s, beta / s), u.c * s))
     t, y = sp.symbols("t y", real=True)
     return SumOfRelu(tuple(units), approx.target.subs(approx.var, t - y), t, approx.domain, approx.knots)

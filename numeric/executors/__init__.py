@@ -11,11 +11,14 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 
-def run_layers(layers: Sequence, H, apply: Callable, record: bool = True):
-    """Apply ``apply(layer, H)`` for every layer; return (final H, [H after layer 1, ...] if record)."""
+def run_layers(layers: Sequence, H, apply: Callable, record: bool = True, progress: Callable | None = None):
+    """Apply ``apply(layer, H)`` for every layer; return (final H, [H after layer 1, ...] if record).
+    ``progress()`` is called after each layer."""
     trace = []
     for layer in layers:
         H = apply(layer, H)
         if record:
             trace.append(H)
+        if progress is not None:
+            progress()
     return H, trace

@@ -91,5 +91,5 @@ def apply_batched(layer, H: torch.Tensor, max_scores: int = 2**24) -> torch.Tens
     return out
 
 
-def run_batched(layers, H: torch.Tensor, record: bool = True):
-    return run_layers(layers, H, apply_batched, record)
+def run_batched(layers, H: torch.Tensor, record: bool = True, progress=None):
+    return run_layers(layers, H, apply_batched, record, progress)

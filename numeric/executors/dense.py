@@ -34,5 +34,5 @@ def apply_dense(layer, H: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_dense(layers, H, record: bool = True):
-    return run_layers(layers, np.asarray(H, dtype=np.float64), apply_dense, record)
+def run_dense(layers, H, record: bool = True, progress=None):
+    return run_layers(layers, np.asarray(H, dtype=np.float64), apply_dense, record, progress)

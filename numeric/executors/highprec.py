@@ -69,7 +69,7 @@ def apply_highprec(layer, H: list[list], num: Callable) -> list[list]:
     return out
 
 
-def run_highprec(layers, H, kind: str = "mpmath", record: bool = True):
+def run_highprec(layers, H, kind: str = "mpmath", record: bool = True, progress=None):
     """Run layers on H (nested lists of scalars of the matching kind)."""
     num = converter(kind)
-    return run_layers(layers, [list(r) for r in H], lambda layer, h: apply_highprec(layer, h, num), record)
+    return run_layers(layers, [list(r) for r in H], lambda layer, h: apply_highprec(layer, h, num), record, progress)

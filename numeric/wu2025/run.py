@@ -57,24 +57,24 @@ class Trace:
 
 
 def run(wc: WuConstruction, prompt: Prompt, executor: str = "batched", dtype=torch.float64,
-        device: str | None = None, dps: int = 50, layers=None) -> Trace:
-    """Run the whole construction (or ``layers``) on the prompt's tokens."""
+        device: str | None = None, dps: int = 50, layers=None, progress=None) -> Trace:
+    """Run the whole construction (or ``layers``) on the prompt's tokens; ``progress()`` is called per layer."""
     layers = list(layers if layers is not None else wc.net.layers)
     rows = initial_tokens(wc.layout, prompt)
     if executor == "dense":
         H0 = convert(rows, "float")
-        _, states = run_dense(layers, H0)
+        _, states = run_dense(layers, H0, progress=progress)
     elif executor == "batched":
         H0 = torch.tensor(convert(rows, "float"), dtype=dtype, device=pick_device(device))
         with torch.no_grad():
-            _, states = run_batched(layers, H0)
+            _, states = run_batched(layers, H0, progress=progress)
     elif executor == "highprec":
         with mpmath.workdps(dps):
             H0 = convert(rows, "mpmath")
-            _, states = run_highprec(layers, H0, kind="mpmath")
+            _, states = run_highprec(layers, H0, kind="mpmath", progress=progress)
     elif executor == "exact":
         H0 = convert(rows, "fraction")
-        _, states = run_highprec(layers, H0, kind="fraction")
+        _, states = run_highprec(layers, H0, kind="fraction", progress=progress)
     else:
         raise ValueError(f"executor must be one of {EXECUTORS}")
     return Trace(executor, layers, states, H0, wc.layout)

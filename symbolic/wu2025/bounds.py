@@ -410,14 +410,20 @@ def primitive_values(config: WuConfig, *, C1_=None, C2_=None, C3_=None, M1_=None
     return vals, consts
 
 
+@lru_cache(maxsize=4096)
+def _compiled(expr: sp.Expr):
+    """(free symbols, mpmath function) of expr, compiled once."""
+    syms = tuple(sorted(expr.free_symbols, key=str))
+    return syms, (sp.lambdify(syms, expr, modules="mpmath") if syms else None)
+
+
 def _eval(expr: sp.Expr, values: dict):
     """expr at ``values`` (Symbol -> mpf) with mpmath; missing symbols -> None."""
-    syms = sorted(expr.free_symbols, key=str)
+    syms, f = _compiled(expr)
     if any(s not in values for s in syms):
         return None
     if not syms:
         return _mp(expr)
-    f = sp.lambdify(syms, expr, modules="mpmath")
     return mpmath.mpf(f(*[values[s] for s in syms]))
 
 
@@ -432,15 +438,16 @@ def _derive(N: int, values: dict, B_l_value=None) -> dict:
     return v
 
 
-def evaluate(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None, eps_=None, dps: int | None = None,
-             C1_=None, C2_=None, C3_=None, M1_=None, M2_=None, M3_=None, n_=None, eta_=None, L_f_=None,
-             B_l_=None) -> Evaluation:
-    """Evaluate every bound with mpmath at ``dps`` digits (default: config.precision).
+def evaluate_values(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None, eps_=None, dps: int | None = None,
+                    C1_=None, C2_=None, C3_=None, M1_=None, M2_=None, M3_=None, n_=None, eta_=None, L_f_=None,
+                    B_l_=None) -> tuple[dict, list, bool]:
+    """Symbol -> mpf for every primitive and derived symbol (fast: no bound rows, no identities).
 
     Either give eps_r_, eps_rp_, eps_l_ (the approximants' errors; eps := the resulting gradient-error bound),
     or a target eps_ (the proof's choices eps_* = 2 eps / (3 C_*) follow; B_l then uses the a-priori maxima
     eps_*^max computed at B_l = sup|u|, since C_r, C_r' grow with B_l -- our repair of the circularity F14).
-    B_l_ and L_f_ replace our choices of those two constants (the paper defines neither).
+    B_l_ and L_f_ replace our choices of those two constants (the paper defines neither).  Also returns the
+    constants and whether B_l was given.
     """
     dps = config.precision if dps is None else dps
     given = eps_r_ is not None
@@ -467,12 +474,26 @@ def evaluate(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None, eps_=N
             values[eps_rp] = 2 * values[eps] / (3 * values[C_rp])
             values[eps_l] = 2 * values[eps] / (3 * values[C_l])
         values[l] = values[L]
+    return values, consts, Bl_given is not None
+
+
+def evaluate(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None, eps_=None, dps: int | None = None,
+             C1_=None, C2_=None, C3_=None, M1_=None, M2_=None, M3_=None, n_=None, eta_=None, L_f_=None,
+             B_l_=None) -> Evaluation:
+    """Evaluate every bound with mpmath at ``dps`` digits (default: config.precision); see ``evaluate_values``."""
+    dps = config.precision if dps is None else dps
+    given = eps_r_ is not None
+    values, consts, bl_given = evaluate_values(config, eps_r_=eps_r_, eps_rp_=eps_rp_, eps_l_=eps_l_, eps_=eps_,
+                                               dps=dps, C1_=C1_, C2_=C2_, C3_=C3_, M1_=M1_, M2_=M2_, M3_=M3_,
+                                               n_=n_, eta_=eta_, L_f_=L_f_, B_l_=B_l_)
+    with mpmath.workdps(dps):
+        N = config.N
         cat = catalogue(N)
         defs = _definitions(N)
         rows = [_row(b, values, defs) for b in cat]
         for r in rows:
-            if r["id"] == "wu2025.B_l" and (Bl_given is not None or not given):
-                r["definition"] = "given (B_l_)" if Bl_given is not None else \
+            if r["id"] == "wu2025.B_l" and (bl_given or not given):
+                r["definition"] = "given (B_l_)" if bl_given else \
                     "sup_u + eps_l^max + L_l E_r eps_r^max, eps_*^max = 2 eps / (3 C_*) at B_l = sup_u (ours, F14)"
         b = next(x for x in cat if x.id == "wu2025.corollary1_1")
         for step in range(config.L + 1):
@@ -515,5 +536,5 @@ def _row(b: Bound, values: dict, defs: dict) -> dict:
     return row
 
 
-__all__ = ["Bound", "Evaluation", "catalogue", "definitions", "evaluate", "expand", "identities", "is_zero",
+__all__ = ["Bound", "Evaluation", "catalogue", "definitions", "evaluate", "evaluate_values", "expand", "identities", "is_zero",
            "lemma6_closed_form", "grad_error", "delta_rp", "delta_l"]

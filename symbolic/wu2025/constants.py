@@ -46,8 +46,11 @@ def exact(x) -> sp.Expr:
 
 
 def round_up(x: sp.Expr, grid: int) -> sp.Rational:
-    """The smallest multiple of 1/grid that is >= x (exact; x may be irrational)."""
-    return sp.Rational(int(sp.ceiling(sp.nsimplify(x) * grid)), grid)
+    """The smallest multiple of 1/grid that is >= x (exact for rational x; else decided at 60 digits)."""
+    x = sp.sympify(x)
+    if x.is_Rational:
+        return sp.Rational(int(sp.ceiling(x * grid)), grid)
+    return sp.Rational(int(sp.ceiling(sp.N(x * grid, 60))), grid)
 
 
 def _nmax(values):

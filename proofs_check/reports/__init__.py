@@ -1,0 +1,1 @@
+"""`icl-verify report <paper>`: one configuration run, bound versus empirics (Markdown, JSON, plots)."""
