@@ -62,7 +62,11 @@ class Built:
 
 
 def _certified(approx) -> mpmath.mpf:
-    return certify_sup_error(approx).upper
+    """Certified sup error; +inf where the target has no second derivative to certify with (ReLU's kinks)."""
+    try:
+        return certify_sup_error(approx).upper
+    except (NameError, TypeError, ValueError):
+        return mpmath.inf
 
 
 @lru_cache(maxsize=64)
