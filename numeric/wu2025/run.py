@@ -14,10 +14,12 @@ from symbolic.wu2025.layout import TokenLayout
 from ..backends import pick_device
 from ..executors.batched import run_batched
 from ..executors.dense import run_dense
+from ..executors.arb import run_arb
 from ..executors.highprec import run_highprec
+from ..executors.structured import run_structured
 from .prompt import Prompt, convert, initial_tokens
 
-EXECUTORS = ("dense", "batched", "highprec", "exact")
+EXECUTORS = ("dense", "batched", "structured", "highprec", "arb", "exact")
 
 
 @dataclass
@@ -68,6 +70,13 @@ def run(wc: WuConstruction, prompt: Prompt, executor: str = "batched", dtype=tor
         H0 = torch.tensor(convert(rows, "float"), dtype=dtype, device=pick_device(device))
         with torch.no_grad():
             _, states = run_batched(layers, H0, progress=progress)
+    elif executor == "structured":
+        H0 = torch.tensor(convert(rows, "float"), dtype=dtype, device=pick_device(device))
+        with torch.no_grad():
+            _, states = run_structured(layers, H0, wc.layout)
+    elif executor == "arb":
+        H0 = rows
+        _, states = run_arb(layers, rows, wc.layout, dps)
     elif executor == "highprec":
         with mpmath.workdps(dps):
             H0 = convert(rows, "mpmath")

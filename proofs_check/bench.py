@@ -1,0 +1,579 @@
+"""``icl-verify bench``: performance cases, each a candidate against a baseline timed in the same run.
+
+Every case times candidate and baseline alternately (warm-up first, then ``reps`` pairs; the median of each is
+reported) so that both see the same machine load, and stores ratio = candidate_s / baseline_s.  Cases:
+
+* ``block_vs_gd``: one block of Wu et al.'s construction (structured executor, float64) vs one projected GD
+  step by torch autograd on the same network and prompt, paper-scale d = 20, K = 16, N = 3 (spec 8.4), n x M grid;
+* ``paper_scale_L4``: the whole construction with L = 4 blocks and the readout vs 4 autograd GD steps and f(w, x);
+* ``structured_vs_dense``: both executors on one block at the largest size the dense one runs in this mode;
+* ``highprec_50``: one block at 50 digits, Arb balls over the structured form vs the mpmath reference executor
+  (spec 11.1 size); the ball radius is the rigorous enclosure of the run's rounding error;
+* ``audit_search``: ``search.maximize`` on a registered claim, process pool vs one process (evaluations/s);
+* ``growth_n`` / ``growth_M`` / ``growth_N``: cost-growth curves with fitted exponents (log-log slope), plotted.
+
+Peak memory: CPU, the process's resident-set high-water mark while the candidate runs (reset through
+/proc/self/clear_refs); CUDA, ``torch.cuda.max_memory_allocated``.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+GIB = 2**30
+
+
+@dataclass(frozen=True)
+class Size:
+    """One instance of the construction: d_x = d_y = d, width K, depth N, n examples, M knots."""
+
+    d: int
+    K: int
+    N: int
+    n: int
+    M: int
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    """What a bench run measures; ``QUICK`` and ``FULL`` are the CLI's, tests shrink them."""
+
+    reps: int
+    d: int = 20
+    K: int = 16
+    N: int = 3
+    ns: tuple = (16, 64, 256)
+    Ms: tuple = (20, 80, 320)
+    target: tuple = (64, 80)                 # (n, M) of the "within 10x" target
+    growth_n: tuple = (16, 64, 256)          # at M = target M
+    growth_M: tuple = (20, 80, 320)          # at n = target n
+    growth_N: tuple = (2, 3, 4)              # at the target (n, M)
+    steps: int = 4
+    dense: Size = Size(4, 6, 3, 8, 20)
+    highprec: Size = Size(2, 3, 3, 4, 20)
+    dps: int = 50
+    highprec_reps: int = 3
+    audit_evals: int = 32
+    audit_workers: int = 2
+    audit_claim: str | None = None           # None: a searchable wu2025 claim if one loads, else planted
+
+    def size(self, n: int, M: int, N: int | None = None) -> Size:
+        return Size(self.d, self.K, self.N if N is None else N, n, M)
+
+
+QUICK = BenchPlan(reps=5)
+FULL = BenchPlan(reps=21, growth_n=(16, 64, 256, 1024), growth_M=(20, 80, 320, 1280), growth_N=(2, 3, 4, 6),
+                 dense=Size(8, 8, 3, 16, 20), highprec_reps=5, audit_evals=96)
+
+
+@dataclass
+class Row:
+    """One JSON row: {case, candidate_s, baseline_s, ratio, peak_mem_bytes, config} plus details."""
+
+    case: str
+    candidate: str
+    baseline: str
+    candidate_s: float
+    baseline_s: float
+    ratio: float
+    peak_mem_bytes: int | None
+    config: dict
+    details: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------------- measuring
+
+
+def time_pair(candidate: Callable, baseline: Callable, reps: int, sync: Callable = lambda: None,
+              baseline_reps: int | None = None) -> tuple[list[float], list[float]]:
+    """Wall-clock seconds of ``reps`` alternating runs of each (after one warm-up run of each)."""
+    def once(fn):
+        sync()
+        t = time.perf_counter()
+        fn()
+        sync()
+        return time.perf_counter() - t
+
+    once(candidate)
+    once(baseline)
+    cand, base = [], []
+    for r in range(reps):
+        cand.append(once(candidate))
+        if r < (baseline_reps or reps):
+            base.append(once(baseline))
+    return cand, base
+
+
+def _status_kib(field_name: str) -> int | None:
+    try:
+        m = re.search(rf"^{field_name}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def peak_memory(fn: Callable, device) -> dict:
+    """Peak memory while ``fn`` runs: CUDA allocator peak, or the process's resident-set high-water mark."""
+    if getattr(device, "type", "cpu") == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        fn()
+        torch.cuda.synchronize()
+        peak = torch.cuda.max_memory_allocated()
+        return {"peak": int(peak), "delta": int(peak - base), "method": "torch.cuda.max_memory_allocated"}
+    rss0 = _status_kib("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        method = "VmHWM after reset (process peak RSS while the case ran)"
+    except OSError:
+        method = "ru_maxrss (process lifetime peak RSS)"
+    fn()
+    hwm = _status_kib("VmHWM")
+    if hwm is None or "ru_maxrss" in method:
+        import resource
+
+        hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak": hwm * 1024, "delta": (hwm - (rss0 or hwm)) * 1024, "method": method}
+
+
+def make_row(case: str, candidate: str, baseline: str, cand: list[float], base: list[float], mem_c: dict | None,
+             config: dict, **details) -> Row:
+    """A row with medians and ratio = candidate_s / baseline_s computed from the stored values."""
+    c, b = float(statistics.median(cand)), float(statistics.median(base))
+    d = {"candidate_min_s": min(cand), "baseline_min_s": min(base), "ratio_of_minima": min(cand) / min(base),
+         "reps": [len(cand), len(base)], **details}
+    if mem_c is not None:
+        d["peak_mem_delta_bytes"] = mem_c["delta"]
+        d["peak_mem_method"] = mem_c["method"]
+    return Row(case, candidate, baseline, c, b, c / b, None if mem_c is None else mem_c["peak"], config, d)
+
+
+def fit_exponent(xs, ts) -> float:
+    """Slope of log t against log x (least squares): t ~ x^slope."""
+    return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(np.asarray(ts, float)), 1)[0])
+
+
+# ---------------------------------------------------------------------------------------------------- instances
+
+
+class Instance:
+    """The construction (L blocks), a prompt inside the hypotheses, the initial tokens and the GD baseline."""
+
+    _approx: dict = {}
+
+    def __init__(self, size: Size, device, L: int = 1, readout: bool = False):
+        import torch
+
+        from numeric.wu2025.prompt import convert, initial_tokens, make_prompt
+        from symbolic.wu2025.approximants import build_approximants
+        from symbolic.wu2025.assemble import build_construction
+        from symbolic.wu2025.config import WuConfig
+
+        self.size, self.device = size, device
+        self.cfg = WuConfig(d_in=size.d, d_out=size.d, K=size.K, N=size.N, n=size.n, L=L, knots=size.M,
+                            radius="3.1")
+        key = (size.M, self.cfg.radius, self.cfg.activation, self.cfg.loss)
+        approx = self._approx.get(key) or self._approx.setdefault(key, build_approximants(self.cfg))
+        self.wc = build_construction(self.cfg, approx=approx, readout=readout)
+        self.prompt = make_prompt(self.cfg, self.wc.box)
+        self.rows = initial_tokens(self.wc.layout, self.prompt)
+        self.H0 = torch.tensor(convert(self.rows, "float"), dtype=torch.float64, device=device)
+        t = lambda a: torch.tensor(a, dtype=torch.float64, device=device)  # noqa: E731
+        self.w0, self.X, self.Y = t(self.prompt.w0), t(self.prompt.x[: size.n]), t(self.prompt.y)
+        self.xq = t(self.prompt.x[size.n:])
+        self.box = t([float(b) for b in self.wc.box])
+
+    @property
+    def layers(self) -> list:
+        return self.wc.net.layers
+
+    def config(self) -> dict:
+        s = self.size
+        return {"d": s.d, "K": s.K, "N": s.N, "n": s.n, "M": s.M, "L": self.cfg.L, "D": self.wc.layout.D,
+                "dtype": "float64", "device": str(self.device), "activation": self.cfg.activation,
+                "loss": self.cfg.loss, "radius": self.cfg.radius}
+
+    def structured(self, layers=None) -> Callable:
+        """Candidate: the structured executor, no trace kept."""
+        from numeric.executors.structured import run_structured
+
+        layers = self.layers if layers is None else layers
+        return lambda: run_structured(layers, self.H0, self.wc.layout, record=False)[0]
+
+    def gd(self, steps: int = 1, readout: bool = False) -> Callable:
+        """Baseline: ``steps`` projected GD steps, gradients by torch autograd (then f(w, x_query))."""
+        import torch
+
+        from numeric.backends import TorchArrays, autograd_gradient, torch_derivative
+        from symbolic.activations import get_activation
+        from symbolic.losses import get_loss
+        from symbolic.network import forward
+
+        act, loss = get_activation(self.cfg.activation), get_loss(self.cfg.loss)
+        eta, shape = self.cfg.eta, self.cfg.shape
+        r = torch_derivative(act, 0)
+
+        def run():
+            w = self.w0
+            for _ in range(steps):
+                w = torch.clamp(w - eta * autograd_gradient(shape, w, self.X, self.Y, act, loss), -self.box, self.box)
+            if readout:
+                with torch.no_grad():
+                    return w, forward(shape, w, self.xq, r, TorchArrays)[0][-1]
+            return w
+
+        return run
+
+    def w_error(self, H, w_gd) -> float:
+        """max |w read from token 0 - w of exact projected GD| (the construction's approximation error)."""
+        return float((H[0, self.wc.layout.slice("w")] - w_gd).abs().max())
+
+
+def _sync(device) -> Callable:
+    import torch
+
+    return torch.cuda.synchronize if getattr(device, "type", "cpu") == "cuda" else (lambda: None)
+
+
+# ---------------------------------------------------------------------------------------------------- cases
+
+
+def case_block(plan: BenchPlan, size: Size, device) -> Row:
+    """One block (structured, float64) vs one projected GD step by autograd, same network and prompt."""
+    inst = Instance(size, device)
+    cand, base = inst.structured(), inst.gd()
+    tc, tb = time_pair(cand, base, plan.reps, _sync(device))
+    mem = peak_memory(cand, device)
+    err = inst.w_error(cand(), base())
+    return make_row(f"block_vs_gd[n={size.n},M={size.M},N={size.N}]", "one block, structured executor",
+                    "one projected GD step, torch autograd", tc, tb, mem,
+                    {**inst.config(), "layers": len(inst.layers)}, w_error_vs_gd=err,
+                    baseline_peak_mem_bytes=peak_memory(base, device)["peak"])
+
+
+def case_paper_L4(plan: BenchPlan, device) -> Row:
+    """The whole construction, L blocks plus readout, vs L autograd GD steps and f(w^(L), x_query)."""
+    n, M = plan.target
+    inst = Instance(plan.size(n, M), device, L=plan.steps, readout=True)
+    cand, base = inst.structured(), inst.gd(plan.steps, readout=True)
+    tc, tb = time_pair(cand, base, max(2, plan.reps // 2), _sync(device))
+    mem = peak_memory(cand, device)
+    H = cand()
+    w, pred = base()
+    y_err = float((H[-1, inst.wc.layout.slice("y")] - pred[0]).abs().max())
+    return make_row(f"paper_scale_L{plan.steps}", f"{plan.steps} blocks + readout, structured executor",
+                    f"{plan.steps} projected GD steps + f(w, x_query), torch autograd", tc, tb, mem,
+                    {**inst.config(), "layers": len(inst.layers)}, fits_4GiB=mem["peak"] <= 4 * GIB,
+                    w_error_vs_gd=inst.w_error(H, w), prediction_error_vs_gd=y_err)
+
+
+def case_dense(plan: BenchPlan) -> Row:
+    """Structured vs dense executor on one block (CPU float64), at the largest size the dense one runs here."""
+    import torch
+
+    from numeric.executors.dense import run_dense
+
+    inst = Instance(plan.dense, torch.device("cpu"))
+    H0 = inst.H0.numpy()
+    cand = inst.structured(inst.wc.blocks[0].layers)
+    base = lambda: run_dense(inst.wc.blocks[0].layers, H0, record=False)[0]  # noqa: E731
+    tc, tb = time_pair(cand, base, max(3, plan.reps // 2), baseline_reps=3)
+    mem = peak_memory(cand, torch.device("cpu"))
+    diff = float(np.abs(cand().numpy() - base()).max())
+    heads = sum(len(layer.heads) for layer in inst.wc.blocks[0].layers if hasattr(layer, "heads"))
+    return make_row(f"structured_vs_dense[D={inst.wc.layout.D}]", "one block, structured executor",
+                    "one block, dense executor (per head D x D)", tc, tb, mem,
+                    {**inst.config(), "heads": heads}, max_abs_diff=diff,
+                    baseline_peak_mem_bytes=peak_memory(base, torch.device("cpu"))["peak"])
+
+
+def case_highprec(plan: BenchPlan) -> Row:
+    """One block at ``dps`` digits: Arb balls over the structured form vs the mpmath reference executor."""
+    import mpmath
+    import torch
+
+    from numeric.executors.arb import distance, encloses, max_radius, run_arb
+    from numeric.executors.highprec import run_highprec
+    from numeric.wu2025.prompt import convert
+
+    inst = Instance(plan.highprec, torch.device("cpu"))
+    layers, rows, dps = inst.wc.blocks[0].layers, inst.rows, plan.dps
+    cand = lambda: run_arb(layers, rows, inst.wc.layout, dps, record=False)[0]  # noqa: E731
+
+    def base(extra: int = 0):
+        with mpmath.workdps(dps + extra):
+            return run_highprec(layers, convert(rows, "mpmath"), record=False)[0]
+
+    tc, tb = time_pair(cand, base, plan.highprec_reps + 2, baseline_reps=plan.highprec_reps)
+    mem = peak_memory(cand, torch.device("cpu"))
+    H, ref = cand(), base()
+    finer = base(20)
+    return make_row(f"highprec_{dps}digits[n={plan.highprec.n},M={plan.highprec.M}]",
+                    f"one block, Arb balls ({dps} digits) over the structured form",
+                    f"one block, mpmath reference executor ({dps} digits)", tc, tb, mem,
+                    {**inst.config(), "dtype": f"{dps} digits"},
+                    enclosure_max_radius=max_radius(H), max_abs_diff_vs_mpmath=distance(H, ref),
+                    encloses_mpmath_at_dps_plus_20=encloses(H, finer))
+
+
+def _audit_claim(plan: BenchPlan):
+    """(claim id, space, reason): the plan's claim, else the first searchable wu2025 claim whose evaluation takes
+    under 2 s here, else planted.false_bound."""
+    from .claims import Claim
+    from .registry import claims_module, get_claim
+
+    reasons = []
+    ids = [plan.audit_claim] if plan.audit_claim else []
+    if not ids:
+        try:
+            ids = [c.id for c in claims_module("wu2025").CLAIMS if type(c).search_space is not Claim.search_space]
+        except Exception as exc:  # noqa: BLE001 - the wu2025 audits may not exist yet
+            reasons.append(f"wu2025 claims unavailable ({type(exc).__name__})")
+    for cid in ids + ["planted.false_bound"]:
+        try:
+            space = get_claim_space(cid)
+            inst = space.decode(space.sample(np.random.default_rng(0)))
+            t0 = time.perf_counter()
+            get_claim(cid).evaluate(inst, dps=None)
+            if time.perf_counter() - t0 > 2.0:
+                reasons.append(f"{cid}: one evaluation takes > 2 s")
+                continue
+            return cid, space, "; ".join(reasons)
+        except Exception as exc:  # noqa: BLE001 - a claim that cannot be searched here is skipped, with a reason
+            reasons.append(f"{cid}: {type(exc).__name__}: {exc}"[:160])
+    raise RuntimeError("no searchable claim: " + "; ".join(reasons))
+
+
+def case_audit(plan: BenchPlan) -> Row:
+    """search.maximize on a registered claim: a process pool of ``audit_workers`` vs one process."""
+    from .audit import ClaimObjective
+    from .search import maximize
+
+    cid, space, reason = _audit_claim(plan)
+    results = {}
+
+    def search(claim_id, sp, workers):
+        def run():
+            results[workers] = maximize(ClaimObjective(claim_id), sp, budget_s=3600.0, max_evals=plan.audit_evals,
+                                        seed=0, workers=workers)
+        return run
+
+    try:
+        tc, tb = time_pair(search(cid, space, plan.audit_workers), search(cid, space, 1), max(1, plan.reps // 3))
+    except Exception as exc:  # noqa: BLE001 - a claim under development must not take the bench down
+        if cid == "planted.false_bound":
+            raise
+        reason = f"{reason}; {cid}: search raised {type(exc).__name__}: {exc}"[:400]
+        cid, space = "planted.false_bound", get_claim_space("planted.false_bound")
+        tc, tb = time_pair(search(cid, space, plan.audit_workers), search(cid, space, 1), max(1, plan.reps // 3))
+    mem = peak_memory(search(cid, space, plan.audit_workers), None)
+    mem["method"] += "; parent process only (pool workers not counted)"
+    a, b = results[plan.audit_workers], results[1]
+    identical = a.best_value == b.best_value and a.evaluations == b.evaluations and a.best == b.best
+    return make_row(f"audit_search[{cid}]", f"maximize, {plan.audit_workers}-process pool", "maximize, one process",
+                    tc, tb, mem, {"claim": cid, "max_evals": plan.audit_evals, "seed": 0,
+                                  "workers": plan.audit_workers, "claim_choice": reason or "as configured"},
+                    candidate_evals_per_s=plan.audit_evals / statistics.median(tc),
+                    baseline_evals_per_s=plan.audit_evals / statistics.median(tb),
+                    identical_to_single_process=identical, best_value=a.best_value)
+
+
+def get_claim_space(claim_id: str):
+    """The search space of a registered claim under its paper's default configuration."""
+    from .audit import AuditContext
+    from .registry import claims_module, get_claim
+
+    paper = claim_id.split(".", 1)[0]
+    mod = claims_module(paper)
+    options = mod.configure(argparse.Namespace()) if hasattr(mod, "configure") else {}
+    return get_claim(claim_id).search_space(AuditContext(paper, options=options))
+
+
+def growth(plan: BenchPlan, device, rows: dict, log: Callable) -> dict:
+    """Time of one block vs n, vs M and vs N (other sizes at the target), with fitted exponents."""
+    n0, M0 = plan.target
+    axes = {"n": [plan.size(n, M0) for n in plan.growth_n], "M": [plan.size(n0, M) for M in plan.growth_M],
+            "N": [plan.size(n0, M0, N) for N in plan.growth_N]}
+    out = {}
+    for axis, sizes in axes.items():
+        xs, tc, tb, cmin, bmin, cases = [], [], [], [], [], []
+        for s in sizes:
+            if s not in rows:
+                rows[s] = case_block(plan, s, device)
+                log(rows[s])
+            xs.append(getattr(s, axis))
+            tc.append(rows[s].candidate_s)
+            tb.append(rows[s].baseline_s)
+            cmin.append(rows[s].details["candidate_min_s"])
+            bmin.append(rows[s].details["baseline_min_s"])
+            cases.append(rows[s].case)
+        out[axis] = {"x": xs, "candidate_s": tc, "baseline_s": tb, "candidate_min_s": cmin, "baseline_min_s": bmin,
+                     "cases": cases, "candidate_exponent": fit_exponent(xs, tc),
+                     "baseline_exponent": fit_exponent(xs, tb),
+                     "candidate_exponent_last_two": fit_exponent(xs[-2:], tc[-2:]),
+                     "candidate_exponent_of_minima": fit_exponent(xs, cmin)}
+    return out
+
+
+def plot_growth(curves: dict, path: Path) -> Path:
+    """Three log-log panels (time vs n, M, N), candidate and baseline, exponents in the legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    for ax, (axis, c) in zip(axes, curves.items()):
+        ax.loglog(c["x"], c["candidate_s"], "o-", label=f"one block, structured (slope {c['candidate_exponent']:.2f})")
+        ax.loglog(c["x"], c["baseline_s"], "s--", label=f"one GD step, autograd (slope {c['baseline_exponent']:.2f})")
+        ax.loglog(c["x"], c["candidate_min_s"], "o:", color="C0", alpha=0.45, mfc="none",
+                  label=f"structured, minima (slope {c['candidate_exponent_of_minima']:.2f})")
+        ax.loglog(c["x"], c["baseline_min_s"], "s:", color="C1", alpha=0.45, mfc="none", label="autograd, minima")
+        ax.set_xticks(c["x"], [str(x) for x in c["x"]])
+        ax.minorticks_off()
+        ax.set_xlabel(axis)
+        ax.set_ylabel("seconds (median; hollow: minimum)")
+        ax.set_title(f"time vs {axis}")
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- driver
+
+
+def targets(rows: list[Row], curves: dict, plan: BenchPlan) -> list[dict]:
+    """The issue's targets, measured (met = None when the case did not run)."""
+    by = {r.case: r for r in rows}
+    n0, M0 = plan.target
+    blk = by.get(f"block_vs_gd[n={n0},M={M0},N={plan.N}]")
+    hp = next((r for r in rows if r.case.startswith("highprec_")), None)
+    L4 = by.get(f"paper_scale_L{plan.steps}")
+    out = [{"target": f"one block within 10x of one autograd GD step (n={n0}, M={M0})", "limit": 10.0,
+            "measured": blk and blk.ratio, "met": blk and blk.ratio <= 10.0,
+            "ratio_of_minima": blk and blk.details["ratio_of_minima"]}]
+    for axis in ("n", "M"):
+        e = curves.get(axis, {}).get("candidate_exponent")
+        out.append({"target": f"time linear in {axis} (fitted exponent <= 1.2)", "limit": 1.2, "measured": e,
+                    "met": None if e is None else e <= 1.2})
+    out.append({"target": f"{plan.dps}-digit block >= 30x faster than mpmath (ratio <= 1/30)", "limit": 1 / 30,
+                "measured": hp and hp.ratio, "met": hp and hp.ratio <= 1 / 30,
+                "ratio_of_minima": hp and hp.details["ratio_of_minima"]})
+    out.append({"target": f"paper scale, L = {plan.steps}, fits in 4 GiB", "limit": 4 * GIB,
+                "measured": L4 and L4.peak_mem_bytes, "met": L4 and L4.peak_mem_bytes <= 4 * GIB})
+    return out
+
+
+def _fmt_row(r: Row) -> str:
+    mem = "-" if r.peak_mem_bytes is None else f"{r.peak_mem_bytes / 2**20:.0f} MiB"
+    return (f"{r.case:40s} candidate {r.candidate_s:10.4g} s  baseline {r.baseline_s:10.4g} s  "
+            f"ratio {r.ratio:8.3g} (of minima {r.details['ratio_of_minima']:.3g})  peak {mem}")
+
+
+def markdown(rows: list[Row], curves: dict, device: str) -> str:
+    """The results as a Markdown table (for the README's performance section)."""
+    lines = [f"| case ({device}) | candidate | baseline | candidate s | baseline s | ratio | ratio of minima "
+             "| peak memory |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        mem = "-" if r.peak_mem_bytes is None else f"{r.peak_mem_bytes / 2**20:.0f} MiB"
+        lines.append(f"| {r.case} | {r.candidate} | {r.baseline} | {r.candidate_s:.4g} | {r.baseline_s:.4g} | "
+                     f"{r.ratio:.3g} | {r.details['ratio_of_minima']:.3g} | {mem} |")
+    if curves:
+        lines += ["", "| growth | x | fitted exponent (structured) | (autograd GD) |", "|---|---|---|---|"]
+        for axis, c in curves.items():
+            lines.append(f"| time vs {axis} | {c['x']} | {c['candidate_exponent']:.2f} | "
+                         f"{c['baseline_exponent']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_bench(plan: BenchPlan, device: str = "cpu", out_dir: Path | None = None, json_path: Path | None = None,
+              log: Callable[[str], None] = print) -> dict:
+    """Run every case of ``plan``; write JSON (and the plot into ``out_dir``); return the JSON data."""
+    import torch
+
+    from numeric.backends import pick_device
+
+    from .environment import environment
+    from .witness import write_json_atomic
+
+    dev = pick_device(device)
+    threads = torch.get_num_threads()
+    if dev.type == "cpu":
+        torch.set_num_threads(1)  # the ops are small: one thread each for candidate and baseline, same run
+    t0 = time.monotonic()
+    rows: list[Row] = []
+    emit = lambda r: log(_fmt_row(r))  # noqa: E731
+    try:
+        by_size: dict = {}
+        for n in plan.ns:
+            for M in plan.Ms:
+                s = plan.size(n, M)
+                by_size[s] = case_block(plan, s, dev)
+                emit(by_size[s])
+        curves = growth(plan, dev, by_size, emit)
+        rows += list(by_size.values())
+        for fn in (lambda: case_paper_L4(plan, dev), lambda: case_dense(plan), lambda: case_highprec(plan),
+                   lambda: case_audit(plan)):
+            rows.append(fn())
+            emit(rows[-1])
+    finally:
+        torch.set_num_threads(threads)
+    data = {"format": "icl-verify-bench/1", "plan": _plan_dict(plan), "device": str(dev),
+            "torch_threads": 1 if dev.type == "cpu" else threads, "seconds": time.monotonic() - t0,
+            "environment": environment(device=str(dev), precision=plan.dps),
+            "cases": [asdict(r) for r in rows], "growth": curves, "targets": targets(rows, curves, plan)}
+    out_dir = Path(out_dir) if out_dir is not None else None
+    if out_dir is not None:
+        data["plot"] = str(plot_growth(curves, out_dir / "bench_growth.png"))
+        (out_dir / "bench.md").write_text(markdown(rows, curves, str(dev)))
+        write_json_atomic(out_dir / "bench.json", data)
+    if json_path is not None:
+        write_json_atomic(Path(json_path), data)
+    return data
+
+
+def _plan_dict(plan: BenchPlan) -> dict:
+    d = asdict(plan)
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+
+def main(args) -> int:
+    """``icl-verify bench [--quick] [--json FILE] [--device DEV] [--out DIR]``."""
+    from symbolic.errors import ConfigError
+
+    plan = QUICK if getattr(args, "quick", False) else FULL
+    device = getattr(args, "device", None) or "cpu"
+    if device not in ("cpu", "auto") and not device.startswith("cuda"):
+        raise ConfigError("--device", f"must be cpu, cuda[:k] or auto; got {device!r}")
+    out = getattr(args, "out", None) or Path("runs") / "bench"
+    data = run_bench(plan, device, out, getattr(args, "json", None))
+    print()
+    for t in data["targets"]:
+        met = {True: "met", False: "NOT met", None: "not run"}[t["met"]]
+        print(f"target: {t['target']}: measured {_num(t['measured'])} -> {met}")
+    print(f"\n{len(data['cases'])} cases in {data['seconds']:.0f}s on {data['device']}; "
+          f"JSON {getattr(args, 'json', None) or Path(out) / 'bench.json'}, plot {data.get('plot')}")
+    return 0
+
+
+def _num(x) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+
+__all__ = ["BenchPlan", "FULL", "QUICK", "Row", "Size", "fit_exponent", "main", "run_bench", "time_pair"]
