@@ -7,11 +7,9 @@ import pytest
 import torch
 
 from numeric.executors.batched import run_batched
-from numeric.executors.dense import run_dense
 from numeric.wu2025.prompt import Prompt, convert, initial_tokens, make_prompt
 from numeric.wu2025.reference import approx_terms, project_box, projected_gd
 from numeric.wu2025.run import block_boundaries, run, w_after_block
-from symbolic.sum_of_relu import to_fraction
 from symbolic.transformer import ReluAttention
 from symbolic.wu2025.assemble import build_construction
 from symbolic.wu2025.config import WuConfig
