@@ -21,6 +21,10 @@ def _str(x) -> str:
     return repr(x) if isinstance(x, float) else str(x)
 
 
+def _short(x) -> str:
+    return mpmath.nstr(x, 12) if isinstance(x, mpmath.mpf) else f"{float(x):.12g}"
+
+
 def write_json_atomic(path: Path, data) -> None:
     """Write JSON to ``path`` through a temporary file and a rename: never half-written."""
     path = Path(path)
@@ -78,4 +82,4 @@ def replay(path: Path, dps: int | None = None) -> AuditResult:
         outcome = Outcome.VIOLATED if ev.violates() else Outcome.VERIFIED
     return claim.result(outcome, bound=ev.bound, observed=ev.observed, ratio=ev.ratio, method=f"replay at {dps} digits",
                         hypotheses=checks, witness=str(path), details=ev.details,
-                        summary=f"observed {_str(ev.observed)[:24]} vs bound {_str(ev.bound)[:24]}")
+                        summary=f"observed {_short(ev.observed)} vs bound {_short(ev.bound)} (ratio {ev.ratio:.6g})")
