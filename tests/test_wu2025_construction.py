@@ -135,3 +135,14 @@ def test_theorem4_dimensions_run():
     with mpmath.workdps(30):
         ws = projected_gd(cfg, wc.box, pr.w0, pr.x, pr.y, cfg.L)
     assert np.abs(w_after_block(tb, wc, cfg.L - 1) - np.array([float(v) for v in ws[-1]])).max() < 1e-3
+
+
+@pytest.mark.parametrize("d_in,d_out,K,N", [(2, 1, 3, 3), (3, 2, 4, 4)])
+def test_theorem4_reproduces_projected_gd_at_80_knots(d_in, d_out, K, N):
+    """Issue 7: Theorem 4 (d_x != d_y) at (2,1,3,3) and (3,2,4,4): within 1e-4 of projected GD at 80 knots."""
+    cfg, wc, pr = _setup(d_in=d_in, d_out=d_out, K=K, N=N, knots=80)
+    ts = run(wc, pr, "structured")
+    with mpmath.workdps(30):
+        ws = projected_gd(cfg, wc.box, pr.w0, pr.x, pr.y, cfg.L)
+    for l in range(cfg.L):
+        assert np.linalg.norm(w_after_block(ts, wc, l) - np.array([float(v) for v in ws[l + 1]])) < 1e-4

@@ -50,7 +50,7 @@ class _Progress:
         try:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False, mininterval=0.5)
+            self.bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False, mininterval=0.5, disable=None)
         except ImportError:  # pragma: no cover
             self.bar = None
 
