@@ -1,0 +1,179 @@
+"""von Oswald et al. 2023 run in torch: the GD baseline and its rate scan (Section 4 / code ``scan_lrs``), training one
+linear self-attention layer (spec C-6), the trained-vs-constructed metrics the paper uses (prediction difference,
+cosine and L2 distance of the query sensitivities d yhat / d x_q, the interpolated model), and the optimal (eta, gamma)
+of recurrent GD++ (App. A.10)."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from numeric.backends import pick_device
+
+from .models import mean_se, one_layer_prediction, uniform_prompts
+from .training import adam_train
+
+
+def gd_prediction(Z: torch.Tensor, eta: float, N: int) -> torch.Tensor:
+    """One GD step from W_0 = 0 (Prop. 1): yhat = (eta/N) sum_i y_i <x_i, x_q>."""
+    nx = Z.shape[-1] - 1
+    X, y = Z[:, :N, :nx], Z[:, :N, nx]
+    return eta / N * torch.einsum("bn,bnd,bd->b", y, X, Z[:, N, :nx])
+
+
+def gd_rate_scan(N: int, nx: int, tasks: int, seed: int = 0, grid=None) -> dict:
+    """The paper's brute-force GD rate search (code: lr in arange(0.001, 25, 0.1)) on ``tasks`` tasks, plus the exact
+    minimiser of the same sample (the loss is quadratic in eta); losses are the paper's 1/2 mean squared error."""
+    gen = torch.Generator().manual_seed(seed)
+    Z, yq, _ = uniform_prompts(tasks, N, nx, gen, dtype=torch.float64)
+    a = gd_prediction(Z, 1.0, N)
+    grid = np.arange(0.001, 25, 0.1) if grid is None else np.asarray(grid)
+    losses = [0.5 * float(((e * a - yq) ** 2).mean()) for e in grid]
+    k = int(np.argmin(losses))
+    eta_ls = float((a @ yq) / (a @ a))
+    return {"eta_grid": float(grid[k]), "loss_grid": losses[k], "eta_exact_sample": eta_ls,
+            "loss_exact_sample": 0.5 * float(((eta_ls * a - yq) ** 2).mean()), "tasks": tasks}
+
+
+def gd_loss_mc(eta: float, N: int, nx: int, tasks: int, seed: int = 0) -> tuple[float, float]:
+    """(1/2) MSE of one GD step at rate eta with its standard error (spec C-5)."""
+    gen = torch.Generator().manual_seed(seed)
+    Z, yq, _ = uniform_prompts(tasks, N, nx, gen, dtype=torch.float64)
+    return mean_se(0.5 * (gd_prediction(Z, eta, N) - yq) ** 2)
+
+
+class LSA:
+    """Trainable heads (W_K, W_Q, W_V, P) of one linear self-attention layer, truncated-normal init std ``init_std``;
+    the layer only enters through W_KQ = W_K^T W_Q and W_PV = P W_V (gauge: (s W_PV, W_KQ / s))."""
+
+    def __init__(self, D: int, heads: int, init_std: float, gen: torch.Generator, device="cpu"):
+        def tn():
+            t = torch.empty(D, D)
+            torch.nn.init.trunc_normal_(t, std=init_std, a=-2 * init_std, b=2 * init_std, generator=gen)
+            return t.to(device).requires_grad_(True)
+
+        self.heads = [{k: tn() for k in ("W_K", "W_Q", "W_V", "P")} for _ in range(heads)]
+
+    def params(self) -> list[torch.Tensor]:
+        return [t for h in self.heads for t in h.values()]
+
+    def products(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(W_PV, W_KQ) per head."""
+        return [(h["P"] @ h["W_V"], h["W_K"].T @ h["W_Q"]) for h in self.heads]
+
+    def predict(self, Z: torch.Tensor, N: int) -> torch.Tensor:
+        """yhat = -(y-entry of the updated query) (readout -h[:, -1, -1]); no 1/N (it is learned into P).  Z may live
+        on the CPU when the weights are on a GPU; the prediction comes back on Z's device."""
+        dev = self.heads[0]["P"].device
+        Zd = Z.to(dev)
+        return sum(one_layer_prediction(Zd, PV, KQ, 1.0, N) for PV, KQ in self.products()).to(Z.device)
+
+
+def train_lsa(N: int, nx: int, steps: int, batch: int = 2048, lr: float = 1e-3, heads: int = 1, seed: int = 0,
+              init_std: float = 0.002, clip: float | None = 10.0, deadline_s: float | None = None,
+              log_every: int = 250, device=None) -> dict:
+    """Spec C-6: Adam on (1/B) sum ||yhat - y||^2 with online fresh tasks (x ~ U(-1,1)^{N_x}, W ~ N(0, I)); lr for
+    the first half of the steps, lr/10 for the second."""
+    gen = torch.Generator().manual_seed(seed)
+    device = pick_device(device)
+    model = LSA(nx + 1, heads, init_std, gen, device)
+
+    def loss_fn(step):
+        Z, yq, _ = uniform_prompts(batch, N, nx, gen)
+        Z, yq = Z.to(device), yq.to(device)
+        return ((model.predict(Z, N) - yq) ** 2).mean()
+
+    res = adam_train(model.params(), loss_fn, steps, lr, clip=clip, deadline_s=deadline_s, log_every=log_every,
+                     lr_schedule=lambda f: 1.0 if f < 0.5 else 0.1)
+    return {"model": model, "train": res}
+
+
+def sensitivities(predict, Z: torch.Tensor, N: int) -> torch.Tensor:
+    """d yhat / d x_q for every task (the implicit linear model), by autograd as in the paper's ``analyse``."""
+    nx = Z.shape[-1] - 1
+    Z = Z.clone().detach()
+    xq = Z[:, N, :nx].clone().requires_grad_(True)
+    Zq = torch.cat([Z[:, :N], torch.cat([xq, Z[:, N, nx:]], dim=-1)[:, None]], dim=1)
+    (g,) = torch.autograd.grad(predict(Zq).sum(), xq)
+    return g
+
+
+def compare_to_gd(predict, eta: float, N: int, nx: int, tasks: int, seed: int = 0) -> dict:
+    """The paper's metrics over ``tasks`` validation tasks: Preds diff = mean ||yhat_theta - yhat_GD||, Model cos =
+    mean cosine of the sensitivities, Model diff = mean ||s_theta - s_GD||; plus both (1/2) losses."""
+    gen = torch.Generator().manual_seed(seed)
+    Z, yq, _ = uniform_prompts(tasks, N, nx, gen)
+    with torch.no_grad():
+        p_t, p_gd = predict(Z), gd_prediction(Z, eta, N)
+    s_t = sensitivities(predict, Z, N)
+    s_gd = sensitivities(lambda Zq: gd_prediction(Zq, eta, N), Z, N)
+    cos = torch.nn.functional.cosine_similarity(s_t, s_gd, dim=1)
+    loss_t, loss_t_se = mean_se(0.5 * (p_t - yq) ** 2)
+    loss_gd, loss_gd_se = mean_se(0.5 * (p_gd - yq) ** 2)
+    return {"preds_diff": float((p_t - p_gd).abs().mean()),
+            "preds_rel_diff": float((p_t - p_gd).norm() / p_gd.norm()),
+            "model_cos": float(cos.mean()), "model_diff": float((s_t - s_gd).norm(dim=1).mean()),
+            "loss_trained": loss_t, "loss_trained_se": loss_t_se, "loss_gd": loss_gd, "loss_gd_se": loss_gd_se,
+            "tasks": tasks}
+
+
+def gd_products(nx: int, eta: float, N: int, dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """The construction's (W_PV, W_KQ) = ((eta/N) [[0,0],[0,-1]], [[I,0],[0,0]]) (App. A.1, W_0 = 0)."""
+    D = nx + 1
+    PV = torch.zeros(D, D, dtype=dtype)
+    PV[nx, nx] = -eta / N
+    KQ = torch.zeros(D, D, dtype=dtype)
+    KQ[:nx, :nx] = torch.eye(nx)
+    return PV, KQ
+
+
+def interpolate(model: LSA, eta: float, N: int, nx: int):
+    """App. A.3, single head: rescale W_KQ by beta (the mean of its diagonal without the last entry), multiply W_PV by
+    beta, and average with the construction: theta_I = (theta + theta_GD)/2 on the gauge-fixed products."""
+    (PV, KQ), = model.products()
+    PV, KQ = PV.detach().cpu(), KQ.detach().cpu()
+    beta = float(torch.diagonal(KQ)[:nx].mean())
+    PV_gd, KQ_gd = gd_products(nx, eta, N)
+    PV_i, KQ_i = (beta * PV + PV_gd) / 2, (KQ / beta + KQ_gd) / 2
+    return (lambda Z: one_layer_prediction(Z, PV_i, KQ_i, 1.0, N)), beta
+
+
+def gdpp_prediction(eta, gamma, Z: torch.Tensor, N: int, layers: int) -> torch.Tensor:
+    """``layers`` tied GD++ layers (App. A.10) on a batch, W_0 = 0: every token x_j <- (I - gamma X X^T) x_j
+    (un-normalised, pre-update context), y_j <- y_j - (eta/N) sum_i <x_i, x_j> y_i; yhat = -(y-entry of the query)."""
+    nx = Z.shape[-1] - 1
+    X, y = Z[..., :nx], Z[..., nx]
+    for _ in range(layers):
+        Xc, yc = X[:, :N], y[:, :N]
+        K = X @ Xc.transpose(1, 2)                                        # (B, N+1, N): <x_j, x_i>
+        y = y - eta / N * torch.einsum("bji,bi->bj", K, yc)
+        X = X - gamma * torch.einsum("bji,bid->bjd", K, Xc)
+    return -y[:, N]
+
+
+def gdpp_optimum(N: int, nx: int, tasks: int, layers: int = 2, seed: int = 0) -> dict:
+    """Optimal tied (eta, gamma) of recurrent GD++ on a fixed sample of the paper's tasks (L-BFGS from the GD rate),
+    and the optimum with gamma = 0 (plain GD) for comparison."""
+    gen = torch.Generator().manual_seed(seed)
+    Z, yq, _ = uniform_prompts(tasks, N, nx, gen, dtype=torch.float64)
+
+    def loss(eta, gamma):
+        return 0.5 * (gdpp_prediction(eta, gamma, Z, N, layers) - yq).pow(2).mean()
+
+    out = {}
+    for name, free_gamma in (("gd", False), ("gdpp", True)):
+        eta = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        gamma = torch.tensor(0.0, dtype=torch.float64, requires_grad=free_gamma)
+        params = [eta, gamma] if free_gamma else [eta]
+        opt = torch.optim.LBFGS(params, max_iter=200, line_search_fn="strong_wolfe", tolerance_grad=1e-12)
+
+        def closure():
+            opt.zero_grad()
+            v = loss(eta, gamma)
+            v.backward()
+            return v
+
+        opt.step(closure)
+        out[name] = {"eta": float(eta.detach()), "gamma": float(gamma.detach()),
+                     "half_loss": float(loss(eta, gamma).detach())}
+    out["tasks"] = tasks
+    return out

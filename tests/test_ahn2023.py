@@ -1,0 +1,154 @@
+"""Ahn et al. 2023: Theorem 1's closed form and its proof over the full (P, Q), the layer as data against torch and
+PGD (Lemma 1, transpose), exact Wishart moments, Theorem 3's Hankel optimum, and mutations that flip verdicts."""
+import json
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from numeric.executors.highprec import run_highprec
+from numeric.linear_icl.ahn import gamma_eff, mc_gamma
+from numeric.linear_icl.models import lsa, one_layer_prediction
+from proofs_check.audit import AuditContext
+from proofs_check.audits import ahn2023 as A
+from proofs_check.claims import Outcome
+from proofs_check.registry import claims_for
+from symbolic import ahn2023 as ahn
+
+SIGMA = {"skew": list(A.SKEW), "lambdas": list(A.LAMBDAS)}
+
+
+def _ctx(tmp_path, budget=2.0):
+    return AuditContext(paper="ahn2023", budget_s=budget, out_dir=tmp_path, max_evals=24)
+
+
+def test_theorem1_reference_values():
+    S, U, lam = A.sigma_of(SIGMA)
+    G = -ahn.theorem1_eigen_block(lam, U, 10)
+    assert sorted(G.eigenvals(multiple=True)) == sorted([sp.Rational(50, 63), sp.Rational(100, 71), sp.Rational(100, 27)])
+    assert sp.simplify(ahn.gamma_loss(G, S, sp.eye(3), 10)) == sp.Rational(27992, 67095)
+    assert sp.simplify(G - ahn.optimal_gamma(S, sp.eye(3), 10)) == sp.zeros(3, 3)
+    assert ahn.optimal_gamma(sp.eye(5), sp.eye(5), 20) == sp.Rational(20, 26) * sp.eye(5)
+
+
+class _MutatedTheorem1(A.Theorem1ClosedForm):
+    """One constant changed: ((n+2)/n) instead of ((n+1)/n)."""
+
+    def paper_block(self, lambdas, U, n):
+        n = sp.sympify(n)
+        return -U * sp.diag(*[1 / ((n + 2) / n * v + sum(lambdas) / n) for v in lambdas]) * U.T
+
+
+def test_theorem1_closed_form_and_a_mutated_constant(tmp_path):
+    grid = [{**SIGMA, "n": 10}, {"skew": ["1/3", "-1/2", "2"], "lambdas": ["3", "1/7", "5/2"], "n": 4}]
+    assert A.grid_audit(A.Theorem1ClosedForm(), _ctx(tmp_path), grid).outcome is Outcome.VERIFIED
+    bad = A.grid_audit(_MutatedTheorem1(), _ctx(tmp_path), grid)
+    assert bad.outcome is Outcome.VIOLATED and bad.observed > 0
+    inst = json.loads(open(bad.witness).read())["instance"]
+    assert _MutatedTheorem1().evaluate(inst, dps=50).violates()
+
+
+def test_theorem1_global_over_full_pq_symbolic():
+    n = sp.Symbol("n", positive=True)
+    l1, l2 = sp.symbols("lambda1 lambda2", positive=True)
+    claim = A.Theorem1GlobalFullPQ()
+    assert all(G == sp.zeros(3, 3) for G in claim.gradients([l1, l2], n))
+
+    class Mutated(A.Theorem1GlobalFullPQ):
+        def paper_coefficients(self, lam, n):
+            return [c * sp.Rational(101, 100) for c in super().paper_coefficients(lam, n)]
+
+    assert Mutated().evaluate({"lambdas": ["1", "1/2"], "n": 5}, dps=50).violates()
+
+
+def test_exact_full_loss_matches_gamma_loss_and_monte_carlo():
+    S, _, _ = A.sigma_of(SIGMA)
+    Sn = np.array(S.tolist(), float)
+    G = -np.array(ahn.theorem1_block(S, 10).tolist(), float)
+    P, Q = ahn.sparse8(G.tolist())
+    mom = ahn.g_moments(Sn, np.eye(3), 10, exact=False)
+    assert abs(ahn.full_loss(np.array(P, float), np.array(Q, float), Sn, mom) - 27992 / 67095) < 1e-12
+    r = mc_gamma(Sn, np.eye(3), 10, 300_000, seed=1, Gamma_ref=G)
+    assert r["rel_error"] < 4 * r["rel_error_noise"] + 1e-3
+    assert abs(r["loss_at_ref"] - 27992 / 67095) < 4 * r["loss_at_ref_se"]
+
+
+def test_pq_layer_as_data_matches_torch_and_preconditioned_gd():
+    rng = np.random.default_rng(0)
+    d, n = 3, 5
+    A_ns = [[Fraction(int(v), 4) for v in row] for row in rng.integers(-4, 5, (d, d))]   # not symmetric
+    X = [[Fraction(int(v), 3) for v in row] for row in rng.integers(-5, 6, (n, d))]
+    y = [Fraction(int(v), 2) for v in rng.integers(-5, 6, n)]
+    xq = [Fraction(int(v), 5) for v in rng.integers(-5, 6, d)]
+    P, Q = ahn.sparse8(A_ns)
+    out, _ = run_highprec([ahn.pq_layer(P, Q, n)], ahn.prompt_tokens(X, y, xq), kind="fraction")
+    assert out == ahn.pgd_tokens(X, y, xq, [A_ns], transpose=True)
+    assert out != ahn.pgd_tokens(X, y, xq, [A_ns], transpose=False)
+    Z = torch.tensor([[float(v) for v in r] for r in ahn.prompt_tokens(X, y, xq)], dtype=torch.float64)[None]
+    Pt, Qt = (torch.tensor(np.array(M, float)) for M in (P, Q))
+    assert torch.allclose(lsa(Z, Pt, Qt, 1 / n, n)[0], torch.tensor([[float(v) for v in r] for r in out],
+                                                                     dtype=torch.float64), atol=1e-12)
+    assert abs(float(one_layer_prediction(Z, Pt, Qt, 1 / n, n)) + float(out[-1][-1])) < 1e-12
+    assert np.allclose(gamma_eff(np.array(P, float), np.array(Q, float)), np.array(A_ns, float).T)
+
+
+def test_lemma1_hypothesis_mutation(tmp_path):
+    """Dropping Lemma 1's 'A_l symmetric' hypothesis (summary form, A_l not A_l^T) makes the search find a violation."""
+    class NoSymmetry(A.Lemma1):
+        hypotheses = A.Lemma1.hypotheses[:1]
+        nonsymmetric = True
+
+    ctx = _ctx(tmp_path, budget=3.0)
+    assert A.Lemma1().audit(ctx).outcome is Outcome.VERIFIED
+    r = NoSymmetry().audit(ctx)
+    assert r.outcome is Outcome.VIOLATED and r.witness
+    inst = json.loads(open(r.witness).read())["instance"]
+    assert not all(h.holds for h in A.Lemma1().check_hypotheses(inst))      # outside the paper's hypotheses
+    assert not A.Lemma1Transpose().evaluate(inst, dps=50).violates()         # and A_l^T explains it
+
+
+def test_wishart_moments_two_methods_and_spec():
+    n, d = ahn.n_sym, ahn.d_sym
+    for k in range(1, 6):
+        assert sp.expand(ahn.wishart_trace_moment(k) - ahn.wishart_trace_moment_wick(k)) == 0
+        assert sp.expand(ahn.wishart_trace_moment(k) - n * d * sp.sympify(A.SPEC_MOMENTS[k],
+                                                                         locals={"n": n, "d": d})) == 0
+
+
+def test_theorem3_hankel_optimum_and_a_mutated_step():
+    r = ahn.s_optimum(20, 5, 3)
+    assert [round(float(v), 6) for v in r["steps"]] == [0.422409, 0.689126, 1.714217]
+    assert abs(float(r["min_loss"]) - 0.133608) < 1e-6
+    ev = A.Theorem3().evaluate({"n": 20, "d": 5, "L": 3}, dps=50)
+    assert ev.observed < mpmath.mpf("1e-45")
+
+    class Mutated(A.Theorem3):
+        def steps(self, inst):
+            s = super().steps(inst)
+            return [s[0] + sp.Rational(1, 1000)] + s[1:]
+
+    assert Mutated().evaluate({"n": 20, "d": 5, "L": 3}, dps=50).violates()
+    assert not A.Figure2().evaluate({"paper": list(A.FIG2_PAPER)}, dps=50).violates()
+
+
+def test_theorem5_formula_equals_derivation():
+    n, d = sp.symbols("n d", positive=True)
+    assert sp.simplify(ahn.theorem5_scale(n, d) - ahn.theorem5_scale_derived(n, d)) == 0
+
+
+def test_claims_registered_with_sources():
+    claims = claims_for("ahn2023")
+    kinds = {c.id: c.source.kind for c in claims}
+    assert kinds["ahn2023.theorem5.relu_scale"] == "reconstructed" and kinds["ahn2023.theorem1.closed_form"] == "paper"
+    assert all(c.id.startswith("ahn2023.") for c in claims)
+
+
+@pytest.mark.slow
+def test_training_recovers_theorem1(tmp_path):
+    ctx = AuditContext(paper="ahn2023", budget_s=300, out_dir=tmp_path, options={"train_steps": 2000})
+    r = A.Theorem1Training().audit(ctx)
+    assert r.outcome is Outcome.VERIFIED, r.summary
+    assert r.details["rel_error"] < 0.05
