@@ -338,7 +338,8 @@ def _residual_eval(residual, extra=None):
 class Lemma2_1(SymbolicClaim):
     id = f"{PAPER}.lemma2_1"
     source = src("Lemma 2.1 (tensor trick), p. 4")
-    statement = "vec(A X B^T) = (A (x) B) vec(X) for A in R^{La x da}, B in R^{Lb x db}, X in R^{da x db} (vec of Def. 2.1)"
+    statement = ('vec(A X B^T) = (A (x) B) vec(X) for A in R^{La x da}, B in R^{Lb x db}, X in R^{da x db} (vec of '
+                 'Def. 2.1)')
     sizes = tuple({"La": a, "da": b, "Lb": c, "db": e} for a, b, c, e in ((1, 1, 1, 1), (2, 2, 2, 2), (2, 3, 3, 2),
                                                                           (3, 2, 2, 3)))
 
@@ -409,7 +410,8 @@ class HockeyStick(SymbolicClaim):
 
 
 class AS23Normalisation(SymbolicClaim):
-    explanation = ("AS23 (Thm 3.8, the source of Lemma 3.3) approximate A = exp(Q K^T / d) with Q, K in [-B, B]^{n x d}, "
+    explanation = ('AS23 (Thm 3.8, the source of Lemma 3.3) approximate A = exp(Q K^T / d) with Q, K in [-B, B]^{n x '
+                   'd}, '
                    "so their scores are at most B^2. Lemma 3.3 applies it to exp(C1 W C2^T) (no 1/d) with "
                    "||C1 W||_max, ||C2||_max <= Gamma, whose scores reach d Gamma^2: as an AS23 instance this is "
                    "B = sqrt(d) Gamma, which for d = Theta(log L) is Theta(sqrt(log L)) Gamma -- AS23's hard regime "
@@ -418,7 +420,8 @@ class AS23Normalisation(SymbolicClaim):
                    "Consistently, hu2025lora.ours.theorem3_1_vs_4_1 rescales Theorem 4.1's hard "
                    "instances into Theorem 3.1's hypotheses (Gamma = B/sqrt(r) = O(kappa(L))) with the same gradient, "
                    "so under SETH Theorems 3.1 and 4.1 cannot both hold as stated. The polynomial method needs the "
-                   "score range R = max|S| = o(log L) for a rank L^{o(1)} when d = Theta(log L) (report, rank exponent).")
+                   'score range R = max|S| = o(log L) for a rank L^{o(1)} when d = Theta(log L) (report, rank '
+                   'exponent).')
     id = f"{PAPER}.lemma3_3.as23_normalisation"
     source = src("Lemma 3.3 (application of Alman-Song 2023, Thm 3.8), pp. 7-8",
                  note="finite component: AS23's attention is exp(QK^T/d), Q, K in [-B, B]^{n x d} (AS23, abstract and "
@@ -737,7 +740,9 @@ def _claims():
         Lemma2_1(), DefCj(),
         formula("eq2_1", CK.eq2_1, "(2.1), Sec. 2, p. 4",
                 "L0 := ||D^{-1} exp(X W X^T beta) X W_V - Y||_F^2 equals sum_j sum_i 1/2 (<D_jj^{-1} exp(A_j vec W), "
-                "X W_V[:, i]> - Y_ji)^2 (A := X (x) X)", fkind="raw", hyps=RAW_HYPS, explain='(2.1) carries a factor 1/2 that the definition of L0 on the same page does not: (2.1) = L0 / 2 at every instance (it also drops beta). The corrected form is hu2025lora.ours.eq2_1.'),
+                "X W_V[:, i]> - Y_ji)^2 (A := X (x) X)", fkind="raw", hyps=RAW_HYPS,
+                explain=('(2.1) carries a factor 1/2 that the definition of L0 on the same page does not: (2.1) = L0 '
+                         '/ 2 at every instance (it also drops beta). The corrected form is hu2025lora.ours.eq2_1.')),
         formula("ours.eq2_1", CK.eq2_1_ours, "(2.1) without the 1/2, beta kept", kind="ours",
                 statement="L0 = sum_j sum_i (<D_jj^{-1} exp(beta A_j vec W), X W_V[:, i]> - Y_ji)^2", fkind="raw",
                 hyps=(H_SHAPES, H_RANK)),
@@ -745,7 +750,9 @@ def _claims():
                 "(D (x) I_L)^{-1} exp(A vec W) is the vectorised D^{-1} exp(X W X^T)", fkind="raw", hyps=RAW_HYPS),
         formula("eq3_2", CK.eq3_2, "(3.2), (S2), p. 5",
                 "X^(Q) (alpha/r) ((r/alpha) W_Q* + B_Q A_Q) (W_K*)^T X^(K)T = C1 B_Q A_Q C2^T", fkind="raw",
-                hyps=(H_SHAPES, H_RANK), explain='The right side drops the W-bar = (r/alpha) W_Q* term (L8): the left side equals C1 (W-bar + B_Q A_Q) C2^T (hu2025lora.ours.eq3_2), as (3.3) then uses.'),
+                hyps=(H_SHAPES, H_RANK), explain='The right side drops the W-bar = (r/alpha) W_Q* term (L8): the left'
+                                                 ' side equals C1 (W-bar + B_Q A_Q) C2^T (hu2025lora.ours.eq3_2), as '
+                                                 '(3.3) then uses.'),
         formula("ours.eq3_2", CK.eq3_2_ours, "(3.2) with the W-bar term", kind="ours",
                 statement="X^(Q) (alpha/r) ((r/alpha) W_Q* + B_Q A_Q) (W_K*)^T X^(K)T = C1 (W-bar + B_Q A_Q) C2^T",
                 fkind="raw", hyps=(H_SHAPES, H_RANK)),
@@ -758,8 +765,13 @@ def _claims():
         formula("lemma3_1", CK.lemma3_1, "Lemma 3.1, (3.5), p. 7",
                 "dL/dvec(W) = sum_j sum_i c(W)_{j,i} C_j^T (diag(f(W)_j) - f(W)_j f(W)_j^T) C3[:, i]", grid=GRID_CJ),
         formula("lemmaC_1", CK.lemmaC_1, "Lemma C.1, p. 23",
-                "dL/dA_Q = sum J_B^T c_{j,i} C_j^T (...) C3[:, i], dL/dB_Q = sum J_A^T (...), with J_B = blockdiag(B_Q) "
-                "and J_A = [diag_d(A_Q[k, i])]_{i,k}", grid=GRID_CJ, explain="J_B = blockdiag(B_Q) = I_d (x) B_Q and J_A = A_Q^T (x) I_d are the Jacobians of vec(B_Q A_Q) for COLUMN-major vec; (3.5) and C = C1 (x) C2 use Def. 2.1's row-major vec, for which they are B_Q (x) I_d and I_d (x) A_Q^T (L2; hu2025lora.ours.lemmaC_1). Neither output ordering rescues the display."),
+                'dL/dA_Q = sum J_B^T c_{j,i} C_j^T (...) C3[:, i], dL/dB_Q = sum J_A^T (...), with J_B = '
+                'blockdiag(B_Q) '
+                "and J_A = [diag_d(A_Q[k, i])]_{i,k}", grid=GRID_CJ,
+                explain=('J_B = blockdiag(B_Q) = I_d (x) B_Q and J_A = A_Q^T (x) I_d are the Jacobians of vec(B_Q '
+                         "A_Q) for COLUMN-major vec; (3.5) and C = C1 (x) C2 use Def. 2.1's row-major vec, for which "
+                         'they are B_Q (x) I_d and I_d (x) A_Q^T (L2; hu2025lora.ours.lemmaC_1). Neither output '
+                         'ordering rescues the display.')),
         formula("ours.lemmaC_1", CK.lemmaC_1_ours, "Lemma C.1 with row-major Jacobians", kind="ours",
                 statement="J_B = B_Q (x) I_d and J_A = I_d (x) A_Q^T (row-major vec), then dL/dA_Q = J_B^T (3.5)",
                 grid=GRID_CJ),
@@ -767,56 +779,94 @@ def _claims():
                 "dL/dA_Q = vec(B_Q^T (C1)^T p(W) C2), p(W)_j := (diag(f(W)_j) - f(W)_j f(W)_j^T) q(W), q := C3 c^T",
                 note="the display has no index j on q (L12); the proof (C.2) uses q(W)_j = sum_i c_{j,i} C3[:, i], "
                      "the j-th column of q"),
-        formula("lemma3_2.B", CK.lemma3_2_B, "Lemma 3.2, (3.6), p. 7", "dL/dB_Q = vec((C1)^T p(W) A_Q C2)", explain='C1^T p(W) A_Q C2 multiplies the L x L matrix p(W) by the r x d matrix A_Q (and A_Q C2 is r x d times L x d): it is not defined for r < d. The gradient is C1^T p(W) C2 A_Q^T (hu2025lora.ours.lemma3_2.B).'),
+        formula("lemma3_2.B", CK.lemma3_2_B, "Lemma 3.2, (3.6), p. 7", "dL/dB_Q = vec((C1)^T p(W) A_Q C2)",
+                explain=('C1^T p(W) A_Q C2 multiplies the L x L matrix p(W) by the r x d matrix A_Q (and A_Q C2 is r '
+                         'x d times L x d): it is not defined for r < d. The gradient is C1^T p(W) C2 A_Q^T '
+                         '(hu2025lora.ours.lemma3_2.B).')),
         formula("ours.lemma3_2.B", CK.lemma3_2_B_ours, "(3.6) for B_Q, corrected", kind="ours",
                 statement="dL/dB_Q = C1^T p(W) C2 A_Q^T (rows of p(W) are p(W)_j)"),
         formula("def3_6", CK.def3_6, "Definition 3.6, p. 7",
                 "p1(W)_j := diag(f(W)_j) q(W)_j, p2(W)_j := f(W)_j f(W)_j^T q(W)_j and p(W) = p1(W) - p2(W) = dL/dS"),
         formula("lemma3_6.C5_matrix_form", CK.C5_p1, "C.5, proof of Lemma 3.6, p. 25",
-                "p1(W) = f(W) (.) q(W) (with Def. 3.6's p1 and Lemma 3.2's q)", explain="With q(W) = C3 c(W)^T (Lemma 3.2) and q(W)_j its j-th column (the proof in C.2 turns sum_i c_{j,i} C3[:, i] into q(W)_j), Def. 3.6 gives p1(W) = f (.) q^T, not f (.) q. f (.) q holds only if q(W)_j is read as the j-th row, under which (3.6) fails (see hu2025lora.lemma3_2.A's readings); App. F's q := c C3^T would make it hold."),
+                "p1(W) = f(W) (.) q(W) (with Def. 3.6's p1 and Lemma 3.2's q)",
+                explain=('With q(W) = C3 c(W)^T (Lemma 3.2) and q(W)_j its j-th column (the proof in C.2 turns sum_i '
+                         'c_{j,i} C3[:, i] into q(W)_j), Def. 3.6 gives p1(W) = f (.) q^T, not f (.) q. f (.) q holds'
+                         ' only if q(W)_j is read as the j-th row, under which (3.6) fails (see '
+                         "hu2025lora.lemma3_2.A's readings); App. F's q := c C3^T would make it hold.")),
         formula("ours.lemma3_6.C5_matrix_form", CK.C5_p1_ours, "C.5 corrected", kind="ours",
                 statement="p1(W) = f(W) (.) q(W)^T"),
         formula("lemma3_7.C6_matrix_form", CK.C6_p2, "C.6, proof of Lemma 3.7, p. 26",
-                "p2(W) = f(W) diag(r(W)) with r(W)_j := f(W)_j^T q(W)_j", explain='p2(W)_j = f_j f_j^T q_j = r_j f_j, so p2 = diag(r) f (rows) or f^T diag(r) (columns); f diag(r) scales the columns of f instead. It fails under every reading (hu2025lora.ours.lemma3_7.C6_matrix_form).'),
+                "p2(W) = f(W) diag(r(W)) with r(W)_j := f(W)_j^T q(W)_j",
+                explain=('p2(W)_j = f_j f_j^T q_j = r_j f_j, so p2 = diag(r) f (rows) or f^T diag(r) (columns); f '
+                         'diag(r) scales the columns of f instead. It fails under every reading '
+                         '(hu2025lora.ours.lemma3_7.C6_matrix_form).')),
         formula("ours.lemma3_7.C6_matrix_form", CK.C6_p2_ours, "C.6 corrected", kind="ours",
                 statement="p2(W) = diag(r(W)) f(W) with r(W)_j = f(W)_j^T q(W)[:, j]"),
         formula("theoremF_1.q_recall", CK.appF_q, "App. F, proof of Thm F.1, Step 3, p. 39",
-                "'recall that q(W) := c(W) (C3)^T' (the q of Lemma 3.2)", explain="App. F 'recalls' q(W) := c(W) (C3)^T, the transpose of Lemma 3.2's q(W) := C3 c(W)^T."),
+                "'recall that q(W) := c(W) (C3)^T' (the q of Lemma 3.2)",
+                explain="App. F 'recalls' q(W) := c(W) (C3)^T, the transpose of Lemma 3.2's q(W) := C3 c(W)^T."),
         formula("lemma3_5.C4_display", CK.C4_display, "C.4, proof of Lemma 3.5, p. 24",
-                "||q~(W) - q(W)||_inf = ||C3 (U1 V1^T C3 - Y)^T - C3 Y^T||_inf", grid=GRID_CHAIN, weight=0.8, explain='C3 (U1 V1^T C3 - Y)^T - C3 Y^T is q~ - C3 Y^T, not q~ - q; it should read ||C3 (c~ - c)^T|| (L13). The bound on the next line (hu2025lora.lemma3_5.C4_inequality) is right.'),
+                '||q~(W) - q(W)||_inf = ||C3 (U1 V1^T C3 - Y)^T - C3 Y^T||_inf', grid=GRID_CHAIN, weight=0.8,
+                explain=('C3 (U1 V1^T C3 - Y)^T - C3 Y^T is q~ - C3 Y^T, not q~ - q; it should read ||C3 (c~ - c)^T||'
+                         ' (L13). The bound on the next line (hu2025lora.lemma3_5.C4_inequality) is right.')),
         formula("lemma3_6", CK.lemma3_6, "Lemma 3.6 and C.5, pp. 8 and 25",
                 "U3 = U1 (/) U2, V3 = V1 (/) V2 give ||U3 V3^T - p1(W)||_inf <= eps/poly(L)", note=EXPLICIT,
-                grid=GRID_CHAIN, weight=0.8, explain='U3 V3^T = (U1 V1^T) (.) (U2 V2^T) = f~ (.) q~ approximates f (.) q, which is not p1 = f (.) q^T under the reading that makes Lemma 3.2 hold; the error stays O(1) as the degree grows (report, error vs degree). The corrected construction U3 = U1 (/) V2, V3 = V1 (/) U2 is hu2025lora.ours.lemma3_6. The column-wise (/) as written does not conform (L1).'),
+                grid=GRID_CHAIN, weight=0.8, explain='U3 V3^T = (U1 V1^T) (.) (U2 V2^T) = f~ (.) q~ approximates f '
+                                                     '(.) q, which is not p1 = f (.) q^T under the reading that makes'
+                                                     ' Lemma 3.2 hold; the error stays O(1) as the degree grows '
+                                                     '(report, error vs degree). The corrected construction U3 = U1 '
+                                                     '(/) V2, V3 = V1 (/) U2 is hu2025lora.ours.lemma3_6. The column-'
+                                                     'wise (/) as written does not conform (L1).'),
         formula("lemma3_7", CK.lemma3_7, "Lemma 3.7 and C.6, pp. 8 and 26",
                 "U4 = U1, V4 = diag(r~) V1 with r~_j = U1[j,:] V1^T V2 U2[j,:]^T give ||U4 V4^T - p2(W)||_inf <= "
-                "eps/poly(L)", note=EXPLICIT, grid=GRID_CHAIN, weight=0.8, explain='U4 V4^T = f~ diag(r~) with r~_j = <f~[j,:], q~[j,:]> approximates f diag(r_row), which is not p2 under any reading (p2 = diag(r) f with r_j = <f_j, q[:, j]>). Corrected: U4 = diag(r~) U1, V4 = V1, r~_j = U1[j,:] V1^T U2 V2[j,:]^T (hu2025lora.ours.lemma3_7).'),
+                "eps/poly(L)", note=EXPLICIT, grid=GRID_CHAIN, weight=0.8,
+                explain=('U4 V4^T = f~ diag(r~) with r~_j = <f~[j,:], q~[j,:]> approximates f diag(r_row), which is '
+                         'not p2 under any reading (p2 = diag(r) f with r_j = <f_j, q[:, j]>). Corrected: U4 = '
+                         'diag(r~) U1, V4 = V1, r~_j = U1[j,:] V1^T U2 V2[j,:]^T (hu2025lora.ours.lemma3_7).')),
         formula("theorem3_1", CK.theorem3_1, "Theorem 3.1 and its proof (C.7), pp. 9 and 27",
                 "the algorithm of C.7 (chain of L3.3-L3.7, G~(A) = vec(B_Q^T C1^T (U3 V3^T - U4 V4^T) C2)) outputs "
-                "||dL/dA_Q - G~(A)||_inf <= 1/poly(L)", note=EXPLICIT, grid=GRID_CHAIN, weight=0.8, explain="The gradient assembled in C.7 from the constructions of Lemmas 3.6-3.7 tends (as eta -> 0) to B_Q^T C1^T (f (.) q - f diag(r_row)) C2, which is not dL/dA_Q: the algorithm of the proof does not compute the LoRA gradient, whatever the degree. The existence statement survives with the corrected chain (hu2025lora.ours.theorem3_1, same L k d^2 cost). G~(B) 'similarly' (vec(C1^T p~ A_Q C2)) does not conform."),
+                "||dL/dA_Q - G~(A)||_inf <= 1/poly(L)", note=EXPLICIT, grid=GRID_CHAIN, weight=0.8,
+                explain=('The gradient assembled in C.7 from the constructions of Lemmas 3.6-3.7 tends (as eta -> 0) '
+                         'to B_Q^T C1^T (f (.) q - f diag(r_row)) C2, which is not dL/dA_Q: the algorithm of the '
+                         'proof does not compute the LoRA gradient, whatever the degree. The existence statement '
+                         'survives with the corrected chain (hu2025lora.ours.theorem3_1, same L k d^2 cost). G~(B) '
+                         "'similarly' (vec(C1^T p~ A_Q C2)) does not conform.")),
         formula("lemmaD_1", CK.lemmaD_1, "Lemma D.1, p. 30",
                 "dL/dvec(W_Q) and dL/dvec(W_K^T) are (3.5) with C^Q = C_Q1 (x) C_Q2 and C^K = C_K1 (x) C_K2",
                 fkind="raw", grid=INS.size_grid(Ls=(8, 16, 64), ds=(4, 6), rs=(1, 2)), hyps=RAW_HYPS),
         formula("lemmaD_2", CK.lemmaD_2, "Lemma D.2, p. 30",
-                "for W in R^{m x n}, vec(W^T) = T(m, n) vec(W) with T(m,n)[(p-1)n+k, (k-1)m+p] = 1", base=TClaim, explain="T(m, n) as defined maps the column-major vec of W to that of W^T (its proof writes W[p,k] = vec(W)[(k-1)m + p], column-major). With Def. 2.1's row-major vec the map is T(m, n)^T = T(n, m); the two agree only for m = n (L2), which is the case used in App. D."),
+                'for W in R^{m x n}, vec(W^T) = T(m, n) vec(W) with T(m,n)[(p-1)n+k, (k-1)m+p] = 1', base=TClaim,
+                explain=('T(m, n) as defined maps the column-major vec of W to that of W^T (its proof writes W[p,k] ='
+                         " vec(W)[(k-1)m + p], column-major). With Def. 2.1's row-major vec the map is T(m, n)^T = "
+                         'T(n, m); the two agree only for m = n (L2), which is the case used in App. D.')),
         formula("ours.lemmaD_2", CK.lemmaD_2_ours, "Lemma D.2 under row-major vec", kind="ours",
                 statement="vec(W^T) = T(m, n)^T vec(W) = T(n, m) vec(W) (row-major)", base=TClaim),
         formula("lemmaD_3", CK.lemmaD_3, "Lemma D.3, p. 31",
                 "dL/dA_Q = sum J_{B_Q}^T (...), dL/dA_K = sum (T(d^2, d^2) J_{B_K})^T c_K (C^K_j)^T (...) C3[:, i] "
                 "(and the same with J_A for the B's)", fkind="raw", grid=INS.size_grid(Ls=(8, 16, 64), ds=(4, 6),
-                                                                                       rs=(1, 2)), hyps=RAW_HYPS, explain="T(d^2, d^2) is d^4 x d^4 and does not conform with J_{B_K} (d^2 x rd); with T(d, d) the displayed (column-major) J's still give wrong gradients, and the proof's T J_{B_K} dL/dvec(W_K^T) has no transpose and does not conform. Corrected: hu2025lora.ours.lemmaD_3."),
+                                                                                       rs=(1, 2)), hyps=RAW_HYPS,
+                explain=('T(d^2, d^2) is d^4 x d^4 and does not conform with J_{B_K} (d^2 x rd); with T(d, d) the '
+                         "displayed (column-major) J's still give wrong gradients, and the proof's T J_{B_K} "
+                         'dL/dvec(W_K^T) has no transpose and does not conform. Corrected: hu2025lora.ours.lemmaD_3.')),
         formula("ours.lemmaD_3", CK.lemmaD_3_ours, "Lemma D.3 corrected", kind="ours",
-                statement="dL/dA_mu = J_{B_mu}^T g_mu with row-major J, g_Q = dL/dvec(W_Q), g_K = T(d,d)^T dL/dvec(W_K^T)",
+                statement='dL/dA_mu = J_{B_mu}^T g_mu with row-major J, g_Q = dL/dvec(W_Q), g_K = T(d,d)^T '
+                          'dL/dvec(W_K^T)',
                 fkind="raw", grid=INS.size_grid(Ls=(8, 16, 64), ds=(4, 6), rs=(1, 2)), hyps=RAW_HYPS),
         formula("lemmaD_4.A_Q", CK.lemmaD_4_A_Q, "Lemma D.4, p. 32",
                 "dL/dA_Q = vec(B_Q^T (C_Q1)^T p_Q(W_Q) C_Q2)", fkind="raw", grid=GRID_FULL, hyps=RAW_HYPS),
         formula("lemmaD_4.B_Q", CK.lemmaD_4_B_Q, "Lemma D.4, p. 32",
-                "dL/dB_Q = vec((C_Q1)^T p_Q(W_Q) A_Q C_Q2)", fkind="raw", grid=GRID_FULL, hyps=RAW_HYPS, explain='C_Q1^T p_Q A_Q C_Q2 does not conform (as in (3.6)); the gradient is C_Q1^T p_Q C_Q2 A_Q^T.'),
+                "dL/dB_Q = vec((C_Q1)^T p_Q(W_Q) A_Q C_Q2)", fkind="raw", grid=GRID_FULL, hyps=RAW_HYPS,
+                explain='C_Q1^T p_Q A_Q C_Q2 does not conform (as in (3.6)); the gradient is C_Q1^T p_Q C_Q2 A_Q^T.'),
         formula("lemmaD_4.A_K", CK.lemmaD_4_A_K, "Lemma D.4, p. 32",
                 "dL/dA_K = T(d^2, d^2)^T vec(B_K^T (C_K1)^T p_K(W_K^T) C_K2)", fkind="raw", grid=GRID_FULL,
-                hyps=RAW_HYPS, explain='T(d^2, d^2)^T does not conform with vec(B_K^T ...) in R^{rd}; beyond the shapes, no permutation maps B_K^T G to the gradient B_K^T G^T (G = C_K1^T p_K C_K2 = dL/dW_K^T), so the formula fails under every reading of T and p_K. Corrected: hu2025lora.ours.lemmaD_4.'),
+                hyps=RAW_HYPS, explain='T(d^2, d^2)^T does not conform with vec(B_K^T ...) in R^{rd}; beyond the '
+                                       'shapes, no permutation maps B_K^T G to the gradient B_K^T G^T (G = C_K1^T p_K'
+                                       ' C_K2 = dL/dW_K^T), so the formula fails under every reading of T and p_K. '
+                                       'Corrected: hu2025lora.ours.lemmaD_4.'),
         formula("lemmaD_4.B_K", CK.lemmaD_4_B_K, "Lemma D.4, p. 32",
                 "dL/dB_K = T(d^2, d^2)^T vec((C_K1)^T p_K(W_K^T) A_K C_K2)", fkind="raw", grid=GRID_FULL,
-                hyps=RAW_HYPS, explain='C_K1^T p_K A_K C_K2 does not conform; the gradient is G^T A_K^T with G = C_K1^T p_K C_K2.'),
+                hyps=RAW_HYPS, explain='C_K1^T p_K A_K C_K2 does not conform; the gradient is G^T A_K^T with G = '
+                                       'C_K1^T p_K C_K2.'),
         formula("ours.lemmaD_4", CK.lemmaD_4_ours, "Lemma D.4 corrected", kind="ours",
                 statement="dL/dB_Q = C_Q1^T p_Q C_Q2 A_Q^T; dL/dA_K = B_K^T G^T, dL/dB_K = G^T A_K^T, "
                           "G = C_K1^T p_K C_K2", fkind="raw", grid=GRID_FULL, hyps=RAW_HYPS),
@@ -829,13 +879,17 @@ def _claims():
         formula("theoremA_1", CK.theoremA_1, "Theorem A.1 and its proof, pp. 18 and 34-36",
                 "the algorithm of the proof (Thm 3.1's chain for mu = Q, Lemma D.4 for mu = K) outputs gradients "
                 "within 1/poly(L)", note=EXPLICIT, fkind="raw", grid=INS.size_grid(Ls=(8, 32), ds=(2, 4), rs=(1, 2)),
-                hyps=RAW_HYPS, weight=0.8, explain="The mu = Q part of the proof is Theorem 3.1's chain (same failure: it converges to the wrong matrix); the mu = K part uses Lemma D.4's K formulas, which do not conform. Corrected full-case algorithm: hu2025lora.ours.theoremA_1."),
+                hyps=RAW_HYPS, weight=0.8, explain="The mu = Q part of the proof is Theorem 3.1's chain (same "
+                                                   'failure: it converges to the wrong matrix); the mu = K part uses '
+                                                   "Lemma D.4's K formulas, which do not conform. Corrected full-case"
+                                                   ' algorithm: hu2025lora.ours.theoremA_1.'),
         formula("theorem4_1", None, "Theorem 4.1 and App. E, pp. 9 and 37",
                 "the reduction AAttLGC(L, r) -> ALoRAGC(L, d, r): C1 = [A1, 0], B_Q = [I_r; 0], A_Q = [X, 0], "
                 "C2 = [A2, 0]/r, C3 = [A3, 0], Y = 0 (W-bar = 0) gives dL/dA_Q = [dL/dX, 0]; the SETH lower bound "
                 "itself is not checkable", note="max abs difference, bound 1e-12 (spec K-08)", base=ReductionClaim),
         formula("ours.theorem3_1_vs_4_1", None, "Theorems 3.1 and 4.1 together (App. E instance, rescaled)", kind="ours",
-                statement="the App. E instance with C1 -> C1/sqrt(r), C2 -> sqrt(r) C2 has the same dL/dA_Q (= [dL/dX, 0]) "
+                statement='the App. E instance with C1 -> C1/sqrt(r), C2 -> sqrt(r) C2 has the same dL/dA_Q (= '
+                          '[dL/dX, 0]) '
                           "and satisfies ||C1 W||_max, ||C2||_max <= B/sqrt(r) (Thm 3.1's hypotheses with "
                           "Gamma = O(kappa(L)) when r = Theta(log L))",
                 note="observed = max abs gradient difference (inf if the norms exceed B/sqrt(r)); bound 1e-12",
@@ -863,7 +917,8 @@ def _claims():
                     hyps=(H_SHAPES, H_RANK, H_DELTA, H_GAMMA),
                     space=lambda: ChainSpace(Ls=(2, 3, 4, 8), chains=("ours", "paper")), weight=1.5,
                     explanation="The max norm is not sub-multiplicative: each entry of B_Q^T C1^T Delta C2 sums "
-                                "d L^2 products, so it can exceed ||B_Q|| ||C1|| ||C2|| ||Delta|| by up to d L^2. A valid "
+                                'd L^2 products, so it can exceed ||B_Q|| ||C1|| ||C2|| ||Delta|| by up to d L^2. A '
+                                'valid '
                                 "bound is L ||C1 B_Q||_max ||C2||_max max_l ||Delta[l,:]||_1 (step 9 of "
                                 "hu2025lora.ours.theorem3_1)."),
         _step_claim("ours.lemma3_6", "Lemma 3.6 corrected: U3 = U1 (/) V2, V3 = V1 (/) U2", "ours",
