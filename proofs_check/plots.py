@@ -38,3 +38,11 @@ def log_series(path: Path, title: str, x, series: dict, xlabel: str, ylabel: str
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def save_figure(fig, path: Path, dpi: int = 120) -> str:
+    """tight_layout, write ``path`` as PNG, close the figure; returns the file name (for the report's plot list)."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return Path(path).name

@@ -1,5 +1,6 @@
 """Ahn et al. 2023: Theorem 1's closed form and its proof over the full (P, Q), the layer as data against torch and
-PGD (Lemma 1, transpose), exact Wishart moments, Theorem 3's Hankel optimum, and mutations that flip verdicts."""
+PGD (Lemma 1, transpose), exact Wishart moments, Theorem 3's Hankel optimum, Section 4.3's pass criteria, Theorem 4's
+full-matrix gradient (family (11)), the Appendix D baselines with N and N - 1 points, and mutations that flip verdicts."""
 import json
 from fractions import Fraction
 
@@ -16,6 +17,7 @@ from proofs_check.audit import AuditContext
 from proofs_check.audits import ahn2023 as A
 from proofs_check.claims import Outcome
 from proofs_check.registry import claims_for
+from proofs_check.witness import replay
 from symbolic import ahn2023 as ahn
 
 SIGMA = {"skew": list(A.SKEW), "lambdas": list(A.LAMBDAS)}
@@ -144,6 +146,7 @@ def test_claims_registered_with_sources():
     kinds = {c.id: c.source.kind for c in claims}
     assert kinds["ahn2023.theorem5.relu_scale"] == "reconstructed" and kinds["ahn2023.theorem1.closed_form"] == "paper"
     assert all(c.id.startswith("ahn2023.") for c in claims)
+    assert {"ahn2023.section4_3.training", "ahn2023.theorem4.critical_point", "ahn2023.appendixD.baselines"} <= set(kinds)
 
 
 @pytest.mark.slow
@@ -152,3 +155,74 @@ def test_training_recovers_theorem1(tmp_path):
     r = A.Theorem1Training().audit(ctx)
     assert r.outcome is Outcome.VERIFIED, r.summary
     assert r.details["rel_error"] < 0.05
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Section 4.3 training, Theorem 4 (family (11)), Appendix D baselines
+
+def test_section43_pieces_and_a_mutated_step():
+    from numeric.linear_icl.ahn import D_PAPER, paper_sigma, section43_run
+
+    S = paper_sigma(3)
+    assert np.allclose(sorted(np.linalg.eigvalsh(S)), sorted(D_PAPER)) and not np.allclose(S, np.diag(np.diag(S)))
+    run = section43_run(S, n=6, L=2, steps=20, batch=256, eval_prompts=2000, log_every=10)
+    assert run["steps"] == 20 and len(run["dist_white"]) == 2 and len(run["history"]) == 2
+    ref = ahn.s_optimum(20, 5, 3)
+    exact = [float(v) for v in ref["steps"]]
+    ideal = {"sorted_scalars": exact, "dist_white": [0.01] * 3, "loss": float(ref["min_loss"])}
+    claim = A.Section43Training()
+    assert claim.checks(ideal, ref)["passed"]
+    assert not claim.checks({**ideal, "sorted_scalars": [exact[0] * 1.1] + exact[1:]}, ref)["passed"]
+    assert not claim.checks({**ideal, "dist_white": [0.01, 0.2, 0.01]}, ref)["passed"]
+
+
+def test_family11_with_b_zero_is_family8_and_grad_detects_a_wrong_scalar():
+    from numeric.linear_icl.ahn import family11_errors, family11_gradient_mc, theorem4_scalars
+    from numeric.linear_icl.models import gaussian_prompts, sparse8_prediction
+
+    d, n = 3, 6
+    gen = torch.Generator().manual_seed(0)
+    eye = torch.eye(d, dtype=torch.float64)
+    Z, yq, _ = gaussian_prompts(50, n, eye, eye, gen, dtype=torch.float64)
+    As = [torch.randn(d, d, generator=gen, dtype=torch.float64) * 0.3 for _ in range(3)]
+    zero = [torch.zeros(d, d, dtype=torch.float64)] * 3
+    e8 = (sparse8_prediction(Z[..., :d], Z[..., d], [-A for A in As], n) - yq) ** 2   # (8): Q = -[[A, 0], [0, 0]]
+    assert torch.allclose(family11_errors(Z, yq, As, zero, n), e8, atol=1e-12)
+    fit = theorem4_scalars(10, d, 4000, [(-0.3, -0.6, -1.2, 0.3, 0.3)], seed=1, max_iter=60)[0]
+    good = family11_gradient_mc(fit["theta"], 10, d, 4000, seed=2)
+    wrong = family11_gradient_mc([fit["theta"][0] * 0.8] + fit["theta"][1:], 10, d, 4000, seed=2)
+    assert good["grad_norm"] / good["noise_norm"] <= 3
+    assert wrong["grad_norm"] / wrong["noise_norm"] > 3
+    assert good["per_matrix_norm"][5] == 0.0                                   # B_2 does not enter the loss
+
+
+def test_appendix_d_baselines_and_the_off_by_one(tmp_path):
+    from numeric.linear_icl.ahn import appendix_d_table, baseline_losses, paper_sigma
+    from symbolic.gatmiry2024 import c_star
+
+    S = paper_sigma(0)
+    r = baseline_losses(S, 4, 4, 3, np.geomspace(0.05, 1.5, 20), 8000, seed=1)
+    assert abs(r["ols"] - 1.0) < 4 * r["ols_se"] and r["ols_exact"] == 1.0
+    assert abs(r["pgd"] - float(c_star(4, 5, 3)["loss"])) < 4 * r["pgd_se"] + 0.02
+    rows = appendix_d_table(S, [2, 8], 3, 4000, seed=0)
+    assert rows[0]["gd_ratio"] > 1.05 and rows[0]["pgd_ratio"] > 1.1 and rows[0]["ols_ratio"] > 1.2
+    assert rows[1]["ols"] == pytest.approx(0, abs=1e-9) and rows[1]["ols_code"] == pytest.approx(0, abs=1e-9)
+    claim = A.AppendixDBaselines()
+    code = {"N": 2, "d": 5, "L": 3, "code_points": 1}
+    ev = claim.evaluate(code, dps=50)
+    assert ev.violates() and abs(ev.ratio - 1.2174) < 1e-3
+    fixed = {**code, "code_points": 2}                                           # a corrected notebook: no gap
+    assert not claim.evaluate(fixed, dps=50).violates()
+    assert not all(h.holds for h in claim.check_hypotheses(fixed))
+    res = A.grid_audit(claim, _ctx(tmp_path), [code, {"N": 20, "d": 5, "L": 3, "code_points": 19}])
+    assert res.outcome is Outcome.VIOLATED and res.witness
+    assert replay(res.witness).outcome is Outcome.VIOLATED
+
+
+@pytest.mark.slow
+def test_section43_and_theorem4_full_size(tmp_path):
+    ctx = AuditContext(paper="ahn2023", budget_s=140, out_dir=tmp_path)
+    r = A.Section43Training().audit(ctx)
+    assert r.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and max(r.details["dist_raw"]) > 0.3
+    t4 = A.Theorem4().audit(ctx.share(90))
+    assert t4.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and t4.details["off_scalar_ratio"] < 3

@@ -2,7 +2,7 @@
 
 Writes DIR/report.md, DIR/report.json and DIR/*.png:
 1. every claim of the audit (Theorem 1 exact / Monte Carlo / training, Lemma 1, Wishart moments, Theorem 3,
-   Fig. 2, Theorem 5, Theorem 2);
+   Fig. 2, Theorem 5, Theorem 2, Section 4.3 training, Theorem 4, Appendix D baselines);
 2. Section 4.3 (Theorem 3, Figs. 1-2): 3 layers of (8), d = 5, n = 20, Sigma = U^T diag(1, 1, 1/4, 1/16, 1) U,
    w* ~ N(0, Sigma^{-1}); CPU-sized (batch 4096, 5000 Adam steps instead of 30000 at batch 20000, one U);
 3. Section 5.1 (Theorem 4): the five scalars of family (11) by L-BFGS on a fixed sample (n = 10 and n = 20);
@@ -13,50 +13,21 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from symbolic import ahn2023 as ahn
 
-from .vonoswald2023 import base_config, claims_report, log, md_table, write_report
+from .common import base_config, claims_report, log, md_table, write_report
 
 PAPER = "ahn2023"
-D_PAPER = (1, 1, 0.25, 0.0625, 1)
-
-
-def paper_sigma(seed: int, d: int = 5) -> np.ndarray:
-    """Sigma = U^T D U with D = diag(1, 1, 1/4, 1/16, 1) and U orthogonal (Section 4.3)."""
-    U = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))[0]
-    return U.T @ np.diag(D_PAPER) @ U
 
 
 def section43(cfg) -> dict:
     """Train 3 layers of (8) in the Theorem 3 setting and compare with the exact S-optimum and Fig. 2."""
-    from numeric.linear_icl.ahn import stack_loss_mc, train_sparse8
-    from numeric.linear_icl.gatmiry import scale_dist
-    from numeric.linear_icl.models import sqrtm_psd
+    from numeric.linear_icl.ahn import paper_sigma, section43_run
 
-    Sigma = paper_sigma(cfg["seed"])
-    Sh = sqrtm_psd(Sigma)
+    out = section43_run(paper_sigma(cfg["seed"]), steps=cfg["s43_steps"], seed=cfg["seed"], eval_prompts=100_000)
     ref = ahn.s_optimum(20, 5, 3)
-
-    def monitor(As):
-        row = {}
-        for i, A in enumerate(As):
-            row[f"dist_white_{i}"] = scale_dist(Sh @ A @ Sh)[1]
-            row[f"dist_raw_{i}"] = scale_dist(A)[1]
-        return row
-
-    run = train_sparse8(20, Sigma, np.linalg.inv(Sigma), 3, steps=cfg["s43_steps"], lr=2e-2, seed=cfg["seed"],
-                        init_scale=0.01, monitor=monitor, log_every=50)
-    scal = [scale_dist(Sh @ A @ Sh) for A in run["A"]]
-    layers = [tuple(np.array(M, float) for M in ahn.sparse8(A.tolist())) for A in run["A"]]
-    m, se = stack_loss_mc(layers, 20, Sigma, np.linalg.inv(Sigma), 100_000, seed=cfg["seed"] + 1)
-    exact = [float(v) for v in ref["steps"]]
-    return {"scalars": [s[0] for s in scal], "dist_white": [s[1] for s in scal],
-            "dist_raw": [scale_dist(A)[1] for A in run["A"]], "sorted_scalars": sorted(abs(s[0]) for s in scal),
-            "exact_steps": exact, "paper_fig2": [0.42, 0.69, 1.71], "loss": m, "loss_se": se,
-            "exact_min_loss": float(ref["min_loss"]), "steps": run["train"].steps, "history": run["train"].history,
-            "seconds": run["train"].seconds}
+    return {**out, "exact_steps": [float(v) for v in ref["steps"]], "paper_fig2": [0.42, 0.69, 1.71],
+            "exact_min_loss": float(ref["min_loss"])}
 
 
 def section51(cfg) -> list[dict]:
@@ -75,25 +46,18 @@ def section51(cfg) -> list[dict]:
 def appendix_d(cfg) -> dict:
     """Figs. 6-7 baselines, exact where possible: the 3-layer TF at its S-optimum, 3-step PGD with Sigma^{-1} at the
     best constant step (the looped optimum g(c*)), OLS (d - N for N < d, else 0, whitened), with N and N - 1 points;
-    3-step GD by Monte Carlo with a step-size grid."""
-    from numeric.linear_icl.ahn import gd_baseline_mc
-
+    3-step GD by Monte Carlo with a step-size grid (numeric.linear_icl.ahn.appendix_d_table)."""
+    from numeric.linear_icl.ahn import appendix_d_table, paper_sigma
     from symbolic.gatmiry2024 import c_star
 
     d, L = 5, 3
-    Sigma = paper_sigma(cfg["seed"])
-    etas = np.linspace(0.05, 1.5, 30)
+    mc = appendix_d_table(paper_sigma(cfg["seed"]), cfg["appd_N"], L, cfg["appd_prompts"], seed=cfg["seed"])
     rows = []
-    for N in cfg["appd_N"]:
-        tf = float(ahn.s_optimum(N, d, L)["min_loss"])
-        pgd = float(c_star(N, d, L)["loss"])
-        pgd_bug = float(c_star(N - 1, d, L)["loss"]) if N > 1 else float(d)
-        ols, ols_bug = float(max(d - N, 0)), float(max(d - (N - 1), 0))
-        gd = gd_baseline_mc(Sigma, N, L, etas, cfg["appd_prompts"], precondition=False, seed=cfg["seed"])
-        gd_bug = gd_baseline_mc(Sigma, N - 1, L, etas, cfg["appd_prompts"], precondition=False, seed=cfg["seed"]) \
-            if N > 1 else {"loss": float(d)}
-        rows.append({"N": N, "tf_S_opt": tf, "pgd": pgd, "pgd_N-1": pgd_bug, "ols": ols, "ols_N-1": ols_bug,
-                     "gd": gd["loss"], "gd_N-1": gd_bug["loss"]})
+    for N, r in zip(cfg["appd_N"], mc):
+        rows.append({"N": N, "tf_S_opt": float(ahn.s_optimum(N, d, L)["min_loss"]),
+                     "pgd": float(c_star(N, d, L)["loss"]), "pgd_N-1": float(c_star(N - 1, d, L)["loss"]),
+                     "ols": float(max(d - N, 0)), "ols_N-1": float(max(d - (N - 1), 0)),
+                     "gd": r["gd"], "gd_N-1": r["gd_code"]})
     Ls = []
     for LL in (1, 2, 3, 4):
         Ls.append({"L": LL, "tf_S_opt": float(ahn.s_optimum(20, d, LL)["min_loss"]),
@@ -102,10 +66,7 @@ def appendix_d(cfg) -> dict:
 
 
 def _plots(out, s43, appd) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plots import plt, save_figure
 
     names = []
     if s43:
@@ -123,10 +84,7 @@ def _plots(out, s43, appd) -> list[str]:
         ax[1].set_ylabel("Dist(M, I)")
         ax[1].legend(fontsize=6)
         fig.suptitle("Section 4.3 / Fig. 1 at CPU size (d=5, n=20, L=3)")
-        fig.tight_layout()
-        fig.savefig(out / "section43.png", dpi=120)
-        plt.close(fig)
-        names.append("section43.png")
+        names.append(save_figure(fig, out / "section43.png"))
     rows = appd["vs_N"]
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     Ns = [r["N"] for r in rows]
@@ -137,10 +95,7 @@ def _plots(out, s43, appd) -> list[str]:
     ax.set_ylabel("loss")
     ax.legend(fontsize=7)
     ax.set_title("Appendix D, Fig. 6: baselines with N and N-1 points")
-    fig.tight_layout()
-    fig.savefig(out / "appendix_d.png", dpi=120)
-    plt.close(fig)
-    names.append("appendix_d.png")
+    names.append(save_figure(fig, out / "appendix_d.png"))
     return names
 
 
@@ -157,8 +112,9 @@ def main(args) -> int:
     budgets = {c.id: (4 if q else 20) for c in A.CLAIMS}
     budgets.update({"ahn2023.theorem1.monte_carlo": 10 if q else 60, "ahn2023.theorem1.training": 40 if q else 120,
                     "ahn2023.theorem3.critical_point": 8 if q else 40, "ahn2023.theorem2.diagonal": 20 if q else 90,
-                    "ahn2023.theorem5.relu_scale": 5 if q else 40})
-    opts = {"train_steps": 800 if q else 2000, "thm2_steps": 300 if q else 1500}
+                    "ahn2023.theorem5.relu_scale": 5 if q else 40, "ahn2023.section4_3.training": 20 if q else 140,
+                    "ahn2023.theorem4.critical_point": 15 if q else 90, "ahn2023.appendixD.baselines": 8 if q else 40})
+    opts = {"train_steps": 800 if q else 2000, "thm2_steps": 300 if q else 1500, "s43_steps": 300 if q else 8000}
     cfg.update(budgets=budgets, opts=opts)
     results = claims_report(PAPER, A.CLAIMS, budgets, cfg, opts)
     by = {r.claim_id: r for r in results}

@@ -21,7 +21,7 @@ import sympy as sp
 from symbolic import ahn2023 as ahn
 from symbolic import gatmiry2024 as gat
 
-from .vonoswald2023 import base_config, claims_report, log, md_table, write_report
+from .common import base_config, claims_report, log, md_table, write_report
 
 PAPER = "gatmiry2024"
 
@@ -74,10 +74,7 @@ def skew_landscape(n: int = 20, L: int = 4) -> dict:
 
 
 def _plots(out, train, ident, extra, land, flow_rows) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plots import plt, save_figure
 
     names = []
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -96,10 +93,7 @@ def _plots(out, train, ident, extra, land, flow_rows) -> list[str]:
     ax[1].set_xlabel("loops T at test time")
     ax[1].set_ylabel("loss (d=10, n=20)")
     ax[1].legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(out / "training_and_extrapolation.png", dpi=120)
-    plt.close(fig)
-    names.append("training_and_extrapolation.png")
+    names.append(save_figure(fig, out / "training_and_extrapolation.png"))
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(land["s"], land["loss"])
     ax.axhline(land["g_c_star"], color="k", ls="--", label="g(c*) (c* Sigma^-1)")
@@ -107,10 +101,7 @@ def _plots(out, train, ident, extra, land, flow_rows) -> list[str]:
     ax.set_ylabel("exact loss")
     ax.set_title(f"d=2, n={land['n']}, L={land['L']}: c* I is a saddle")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "skew_landscape.png", dpi=120)
-    plt.close(fig)
-    names.append("skew_landscape.png")
+    names.append(save_figure(fig, out / "skew_landscape.png"))
     return names
 
 

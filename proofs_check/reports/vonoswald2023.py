@@ -7,96 +7,20 @@ Writes DIR/report.md, DIR/report.json and DIR/*.png:
    Model cos, Model diff, interpolation (App. A.3); CPU-sized reduction: 2000 Adam steps at lr 1e-2 then 1e-3;
 4. the GD++ gamma values of App. A.10 against the optimal (eta, gamma) of 2-layer recurrent GD++.
 
-``claims_report`` / ``write_report`` are shared with the ahn2023 and gatmiry2024 reports.
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-from symbolic.errors import require_int
-
-from ..audit import AuditContext
-from ..claims import AuditResult
-from ..environment import environment
-from ..report import audit_markdown, counts, fmt
-from ..witness import write_json_atomic
+from ..report import fmt
+from .common import base_config, claims_report, log, md_table, write_report
 
 PAPER = "vonoswald2023"
 
 
-def log(paper: str, msg: str) -> None:
-    print(f"[report {paper}] {msg}", file=sys.stderr, flush=True)
-
-
-def base_config(args, paper: str) -> dict:
-    """seed, quick, out (shared by the three linear-attention reports); torch uses 2 threads (spec 4)."""
-    from numeric.linear_icl.training import set_threads
-
-    set_threads(2)
-    seed = require_int("--seed", args.seed if getattr(args, "seed", None) is not None else 0, 0)
-    out = Path(getattr(args, "out", None) or Path("runs") / f"report-{paper}")
-    return {"seed": seed, "quick": bool(getattr(args, "quick", False)), "out": out}
-
-
-def claims_report(paper: str, claims, budgets: dict, cfg: dict, options: dict | None = None) -> list[AuditResult]:
-    """Audit ``claims`` with ``budgets[id]`` seconds each (default 10), witnesses under DIR/counterexamples."""
-    results = []
-    for c in claims:
-        ctx = AuditContext(paper=paper, budget_s=budgets.get(c.id, 10.0), seed=cfg["seed"], precision=50,
-                           out_dir=cfg["out"], options=options or {})
-        t0 = time.monotonic()
-        try:
-            r = c.audit(ctx)
-        except Exception as exc:  # a crashing check is reported, never hidden
-            from ..claims import Outcome
-
-            r = c.result(Outcome.INCONCLUSIVE, method="error", summary=f"raised {type(exc).__name__}: {exc}")
-        log(paper, f"{c.id}: {r.outcome} ({time.monotonic() - t0:.1f}s) {r.summary[:120]}")
-        results.append(r)
-    return results
-
-
-def claim_rows(results: list[AuditResult]) -> list[dict]:
-    """The report.json rows {id, source, outcome, bound, observed, ratio} (plus summary and witness)."""
-    rows = []
-    for r in results:
-        d = r.to_dict()
-        rows.append({k: d.get(k) for k in ("id", "source", "outcome", "bound", "observed", "ratio", "summary",
-                                          "witness", "method")})
-    return rows
-
-
-def md_table(header: list[str], rows: list[list]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(fmt(v) if isinstance(v, float) else str(v) for v in row) + " |" for row in rows]
-    return out
-
-
-def write_report(cfg: dict, paper: str, title: str, results: list[AuditResult], sections: list[str],
-                 findings: list[str], experiments: dict, plots: list[str], t0: float) -> None:
-    """DIR/report.md (findings, experiment sections, then the claim verdicts) and DIR/report.json."""
-    out = cfg["out"]
-    env = environment(device="cpu", precision=50, seed=cfg["seed"])
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in cfg.items()}
-    md = [f"# Report: {title}", "",
-          f"icl-verify {env.get('icl_verify')}, seed {cfg['seed']}, {'quick' if cfg['quick'] else 'full'} run, "
-          f"{time.monotonic() - t0:.0f}s. Claim verdicts: {counts(results)}.", "", "## Findings", ""]
-    md += [f"{i}. {f}" for i, f in enumerate(findings, 1)] + [""] + sections
-    md += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
-    md += audit_markdown(title, results, config, env).split("\n", 2)[2].splitlines()
-    (out / "report.md").write_text("\n".join(md) + "\n")
-    write_json_atomic(out / "report.json", {"paper": paper, "title": title, "config": config, "environment": env,
-                                            "results": experiments, "findings": findings,
-                                            "claims": claim_rows(results), "plots": plots})
-
-
 def _plots(out: Path, train: dict, gamma_rows: list[dict]) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plots import plt, save_figure
 
     names = []
     if train.get("history"):
@@ -109,10 +33,7 @@ def _plots(out: Path, train: dict, gamma_rows: list[dict]) -> list[str]:
         ax.set_yscale("log")
         ax.legend()
         ax.set_title("Trained single LSA layer vs GD (N = N_x = 10)")
-        fig.tight_layout()
-        fig.savefig(out / "training.png", dpi=120)
-        plt.close(fig)
-        names.append("training.png")
+        names.append(save_figure(fig, out / "training.png"))
     if gamma_rows:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         Ns = [r["N"] for r in gamma_rows]
@@ -122,10 +43,7 @@ def _plots(out: Path, train: dict, gamma_rows: list[dict]) -> list[str]:
         ax.set_ylabel("gamma")
         ax.legend()
         ax.set_title("GD++ curvature-correction gamma")
-        fig.tight_layout()
-        fig.savefig(out / "gdpp_gamma.png", dpi=120)
-        plt.close(fig)
-        names.append("gdpp_gamma.png")
+        names.append(save_figure(fig, out / "gdpp_gamma.png"))
     return names
 
 
