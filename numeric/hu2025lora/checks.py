@@ -456,30 +456,27 @@ def _T_readings(d, r, one):
             "T(r,d)": TT.T_matrix(r, d) * one}
 
 
-def lemmaD_4_A_K(inst, dps=None):
-    """Lemma D.4: dL/dA_K = T(d^2, d^2)^T vec(B_K^T C_K1^T p_K(W_K^T) C_K2): every reading of T and p_K."""
+def _lemmaD_4_K(inst, dps, grad, target):
+    """Lemma D.4's K-adapter gradient ``grad(T, a, K, p_K)`` against the exact ``target``, for every reading of T and
+    p_K (rule: all readings must fail for a violation)."""
     a, s, beta, ex, K, F, c, q = _full(inst, dps)
     d, r = a["XQ"].shape[1], a["AK"].shape[0]
     one = 1 if dps is None else mpmath.mpf(1)
     rd = {}
     for tn, T in _T_readings(d, r, one).items():
         for qr, lay in READINGS:
-            rd[f"{tn}, {rname(qr, lay)}"] = _try(lambda: rel(
-                P.grad_D4_K_A(T, a["BK"], K["CK1"], _pK(F, q, qr, lay), K["CK2"]), TT.vec(ex["dAK"])))
+            rd[f"{tn}, {rname(qr, lay)}"] = _try(lambda: rel(grad(T, a, K, _pK(F, q, qr, lay)), TT.vec(ex[target])))
     return result(rd, rule="all")
+
+
+def lemmaD_4_A_K(inst, dps=None):
+    """Lemma D.4: dL/dA_K = T(d^2, d^2)^T vec(B_K^T C_K1^T p_K(W_K^T) C_K2): every reading of T and p_K."""
+    return _lemmaD_4_K(inst, dps, lambda T, a, K, pK: P.grad_D4_K_A(T, a["BK"], K["CK1"], pK, K["CK2"]), "dAK")
 
 
 def lemmaD_4_B_K(inst, dps=None):
     """Lemma D.4: dL/dB_K = T(d^2, d^2)^T vec(C_K1^T p_K(W_K^T) A_K C_K2): every reading."""
-    a, s, beta, ex, K, F, c, q = _full(inst, dps)
-    d, r = a["XQ"].shape[1], a["AK"].shape[0]
-    one = 1 if dps is None else mpmath.mpf(1)
-    rd = {}
-    for tn, T in _T_readings(d, r, one).items():
-        for qr, lay in READINGS:
-            rd[f"{tn}, {rname(qr, lay)}"] = _try(lambda: rel(
-                P.grad_D4_K_B(T, K["CK1"], _pK(F, q, qr, lay), a["AK"], K["CK2"]), TT.vec(ex["dBK"])))
-    return result(rd, rule="all")
+    return _lemmaD_4_K(inst, dps, lambda T, a, K, pK: P.grad_D4_K_B(T, K["CK1"], pK, a["AK"], K["CK2"]), "dBK")
 
 
 def lemmaD_4_ours(inst, dps=None):

@@ -104,7 +104,6 @@ def main(args) -> int:
 
     t0 = time.monotonic()
     cfg = base_config(args, PAPER)
-    cfg["out"].mkdir(parents=True, exist_ok=True)
     q = cfg["quick"]
     cfg.update(s43_steps=300 if q else 5000, t4_prompts=3000 if q else 20000, t4_starts=1 if q else 2,
                t4_iter=30 if q else 200, appd_N=[2, 5, 10, 20] if q else list(range(2, 21)),

@@ -20,12 +20,13 @@ def log(paper: str, msg: str) -> None:
 
 
 def base_config(args, paper: str) -> dict:
-    """seed, quick, out (shared by the three linear-attention reports); torch uses 2 threads (spec 4)."""
+    """seed, quick, out (created; shared by the three linear-attention reports); torch uses 2 threads (spec 4)."""
     from numeric.linear_icl.training import set_threads
 
     set_threads(2)
     seed = require_int("--seed", args.seed if getattr(args, "seed", None) is not None else 0, 0)
     out = Path(getattr(args, "out", None) or Path("runs") / f"report-{paper}")
+    out.mkdir(parents=True, exist_ok=True)
     return {"seed": seed, "quick": bool(getattr(args, "quick", False)), "out": out}
 
 

@@ -110,7 +110,6 @@ def main(args) -> int:
 
     t0 = time.monotonic()
     cfg = base_config(args, PAPER)
-    cfg["out"].mkdir(parents=True, exist_ok=True)
     q = cfg["quick"]
     cfg.update(id_steps=150 if q else 600, T_max=60 if q else 200, extrap_samples=20_000 if q else 100_000)
     budgets = {c.id: (5 if q else 20) for c in G.CLAIMS}

@@ -52,7 +52,6 @@ def main(args) -> int:
 
     t0 = time.monotonic()
     cfg = base_config(args, PAPER)
-    cfg["out"].mkdir(parents=True, exist_ok=True)
     q = cfg["quick"]
     opts = {"N": 10, "nx": 10, "train_steps": 600 if q else 2000}
     budgets = {"vonoswald2023.prop1.one_step": 6 if q else 20, "vonoswald2023.prop1.k_steps": 6 if q else 20,
