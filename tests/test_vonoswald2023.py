@@ -138,3 +138,19 @@ def test_trained_layer_matches_gd(tmp_path):
                                                                                        "train_steps": 2000})
     r = V.TrainedMatchesGD().audit(ctx)
     assert r.outcome is Outcome.VERIFIED, r.summary
+
+
+def test_dampened_rollout_of_the_construction_is_gd_and_a_wrong_rate_is_seen():
+    """App. A.6 / spec C-7: the constructed layer rolled out with dampening lambda is GD at rate lambda eta; the
+    comparison notices a layer built for another rate."""
+    import torch
+
+    from numeric.linear_icl.models import uniform_prompts
+    from numeric.linear_icl.vonoswald import gd_products, gd_rollout_losses, rollout_comparison, rollout_losses
+
+    r = rollout_comparison(None, 50 / 33, 10, 5, 500, steps=30, lam=0.75)
+    assert max(r["rel_gap"]) < 1e-12 and r["tf"][-1] < r["tf"][0]
+    Z, yq, _ = uniform_prompts(500, 10, 5, torch.Generator().manual_seed(1), dtype=torch.float64)
+    wrong = rollout_losses([gd_products(5, 1.2 * 50 / 33, 10, dtype=torch.float64)], Z, yq, 10, 20, 0.75)
+    gd = gd_rollout_losses(Z, yq, 10, 20, 0.75 * 50 / 33)
+    assert max(abs(a - b) / b for a, b in zip(wrong, gd)) > 0.05

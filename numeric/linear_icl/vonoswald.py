@@ -177,3 +177,42 @@ def gdpp_optimum(N: int, nx: int, tasks: int, layers: int = 2, seed: int = 0) ->
                      "half_loss": float(loss(eta, gamma).detach())}
     out["tasks"] = tasks
     return out
+
+
+def rollout_losses(products, Z: torch.Tensor, yq: torch.Tensor, N: int, steps: int, lam: float) -> list[float]:
+    """App. A.6 roll-out: apply one LSA layer ``steps`` times to every token with dampening, Z <- Z + lam (LSA(Z) - Z);
+    the (1/2) loss of yhat = -(y-entry of the query) after each application.  ``products``: [(W_PV, W_KQ)] per head."""
+    from .models import lsa
+
+    out = []
+    for _ in range(steps):
+        Z = Z + lam * sum(lsa(Z, PV.to(Z), KQ.to(Z), 1.0, N) - Z for PV, KQ in products)
+        out.append(0.5 * float(((-Z[:, N, -1] - yq) ** 2).mean()))
+    return out
+
+
+def gd_rollout_losses(Z: torch.Tensor, yq: torch.Tensor, N: int, steps: int, rate: float) -> list[float]:
+    """``steps`` GD steps at ``rate`` from W_0 = 0 on each task's context, (1/2) loss of W_t x_q after each step."""
+    nx = Z.shape[-1] - 1
+    X, y, xq = Z[:, :N, :nx], Z[:, :N, nx], Z[:, N, :nx]
+    w = torch.zeros_like(xq)
+    out = []
+    for _ in range(steps):
+        w = w - rate / N * torch.einsum("bn,bnd->bd", torch.einsum("bnd,bd->bn", X, w) - y, X)
+        out.append(0.5 * float(((torch.einsum("bd,bd->b", w, xq) - yq) ** 2).mean()))
+    return out
+
+
+def rollout_comparison(model: LSA | None, eta: float, N: int, nx: int, tasks: int, steps: int = 50,
+                       lam: float = 0.75, seed: int = 0) -> dict:
+    """Spec C-7: the trained layer (or, with ``model`` None, the construction at rate eta) rolled out with dampening
+    lam against GD at rate lam * eta; per-step (1/2) losses and their relative gap."""
+    gen = torch.Generator().manual_seed(seed)
+    Z, yq, _ = uniform_prompts(tasks, N, nx, gen, dtype=torch.float64)
+    products = ([(PV.detach().cpu(), KQ.detach().cpu()) for PV, KQ in model.products()] if model is not None
+                else [gd_products(nx, eta, N, dtype=torch.float64)])
+    with torch.no_grad():
+        tf = rollout_losses(products, Z, yq, N, steps, lam)
+        gd = gd_rollout_losses(Z, yq, N, steps, lam * eta)
+    gaps = [abs(a - b) / b for a, b in zip(tf, gd)]
+    return {"tf": tf, "gd": gd, "rel_gap": gaps, "lam": lam, "rate": lam * eta, "tasks": tasks, "steps": steps}

@@ -5,8 +5,8 @@ Writes DIR/report.md, DIR/report.json and DIR/*.png:
 2. the closed-form optimal GD rate for the paper's data and the paper's rate scan;
 3. one LSA layer trained as in Section 4 (N = N_x = 10, x ~ U(-1, 1)) against one GD step: loss, Preds diff,
    Model cos, Model diff, interpolation (App. A.3); CPU-sized reduction: 2000 Adam steps at lr 1e-2 then 1e-3;
-4. the GD++ gamma values of App. A.10 against the optimal (eta, gamma) of 2-layer recurrent GD++.
-
+4. the same layer rolled out 50 times with dampening 0.75 against GD at rate 0.75 eta* (App. A.6, spec C-7);
+5. the GD++ gamma values of App. A.10 against the optimal (eta, gamma) of 2-layer recurrent GD++.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .common import base_config, claims_report, log, md_table, write_report
 PAPER = "vonoswald2023"
 
 
-def _plots(out: Path, train: dict, gamma_rows: list[dict]) -> list[str]:
+def _plots(out: Path, train: dict, gamma_rows: list[dict], roll: dict) -> list[str]:
     from ..plots import plt, save_figure
 
     names = []
@@ -34,6 +34,16 @@ def _plots(out: Path, train: dict, gamma_rows: list[dict]) -> list[str]:
         ax.legend()
         ax.set_title("Trained single LSA layer vs GD (N = N_x = 10)")
         names.append(save_figure(fig, out / "training.png"))
+    if roll:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        t = list(range(1, len(roll["tf"]) + 1))
+        ax.semilogy(t, roll["tf"], label="trained layer, dampened roll-out")
+        ax.semilogy(t, roll["gd"], "k--", label=f"GD at rate lambda eta* = {roll['rate']:.3f}")
+        ax.set_xlabel("applications of the layer / GD steps")
+        ax.set_ylabel("(1/2) squared error")
+        ax.legend()
+        ax.set_title(f"Roll-out with dampening lambda = {roll['lam']} (App. A.6)")
+        names.append(save_figure(fig, out / "rollout.png"))
     if gamma_rows:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         Ns = [r["N"] for r in gamma_rows]
@@ -56,13 +66,15 @@ def main(args) -> int:
     opts = {"N": 10, "nx": 10, "train_steps": 600 if q else 2000}
     budgets = {"vonoswald2023.prop1.one_step": 6 if q else 20, "vonoswald2023.prop1.k_steps": 6 if q else 20,
                "vonoswald2023.gdpp.layer": 6 if q else 20, "vonoswald2023.gd.optimal_rate": 5 if q else 30,
-               "vonoswald2023.trained.matches_gd": 60 if q else 200, "vonoswald2023.gdpp.learned_gamma": 15 if q else 200}
+               "vonoswald2023.trained.matches_gd": 60 if q else 200, "vonoswald2023.rollout.dampened": 5 if q else 20,
+               "vonoswald2023.gdpp.learned_gamma": 15 if q else 200}
     cfg.update(opts=opts, budgets=budgets)
     results = claims_report(PAPER, V.CLAIMS, budgets, cfg, opts)
     by = {r.claim_id: r for r in results}
     train = by["vonoswald2023.trained.matches_gd"].details
     gamma_rows = by["vonoswald2023.gdpp.learned_gamma"].details.get("rows", [])
-    plots = _plots(cfg["out"], train, gamma_rows)
+    roll = by["vonoswald2023.rollout.dampened"].details.get("trained", {})
+    plots = _plots(cfg["out"], train, gamma_rows, roll)
     ident = [[r.claim_id, str(r.outcome), fmt(r.observed), fmt(r.bound)] for r in results[:3]]
     sections = ["## Exact identities (Prop. 1, App. A.1, A.10)", ""] + md_table(
         ["claim", "outcome", "worst relative error (50 digits)", "bound"], ident) + [""]
@@ -82,11 +94,12 @@ def main(args) -> int:
             [[r["N"], r["gamma_paper"], r["gamma_opt"], r["ratio_paper_over_opt"], r["eta_opt"], r["half_loss_gdpp"],
               r["half_loss_gd2"]] for r in gamma_rows]) + [""]
     findings = [f"{r.claim_id}: **{r.outcome}**: {r.summary}" for r in results
-                if r.claim_id in ("vonoswald2023.trained.matches_gd", "vonoswald2023.gdpp.learned_gamma",
+                if r.claim_id in ("vonoswald2023.trained.matches_gd", "vonoswald2023.rollout.dampened",
+                                  "vonoswald2023.gdpp.learned_gamma",
                                   "vonoswald2023.gd.optimal_rate")]
     findings.append("Section 3 uses the query (x_q, 0) while App. A.1 uses (x_q, -W_0 x_q); consistent since W_0 = 0 "
                     "in every experiment; the construction here supports W_0 != 0 and is verified with it (C1).")
-    experiments = {"training": {k: v for k, v in train.items()}, "gdpp_gamma": gamma_rows,
+    experiments = {"training": {k: v for k, v in train.items()}, "rollout": roll, "gdpp_gamma": gamma_rows,
                    "optimal_rate": by["vonoswald2023.gd.optimal_rate"].details}
     write_report(cfg, PAPER, "von Oswald et al. 2023, Transformers learn in-context by gradient descent", results,
                  sections, findings, experiments, plots, t0)
