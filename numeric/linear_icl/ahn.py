@@ -13,7 +13,7 @@ import torch
 from numeric.backends import pick_device
 
 from .models import gaussian_prompts, mean_se, one_layer_prediction, sparse8_prediction, sqrtm_psd, stack
-from .training import adam_train
+from .training import adam_train, lbfgs_minimise
 
 D_PAPER = (1.0, 1.0, 0.25, 0.0625, 1.0)     # Section 4.3: Sigma = U^T diag(1, 1, 1/4, 1/16, 1) U
 
@@ -278,15 +278,7 @@ def theorem4_scalars(n: int, d: int, prompts: int, starts, seed: int = 0, max_it
         def loss():
             return family11_errors(Z, yq, *family11_scalar_mats(theta, d), n).mean()
 
-        opt = torch.optim.LBFGS([theta], max_iter=max_iter, line_search_fn="strong_wolfe", tolerance_grad=1e-10)
-
-        def closure():
-            opt.zero_grad()
-            v = loss()
-            v.backward()
-            return v
-
-        opt.step(closure)
+        lbfgs_minimise([theta], loss, max_iter, tolerance_grad=1e-10)
         grad = torch.autograd.grad(loss(), theta)[0]
         out.append({"start": list(start), "theta": theta.detach().tolist(), "loss": float(loss().detach()),
                     "sample_grad_norm": float(grad.norm())})

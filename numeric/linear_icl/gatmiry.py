@@ -11,7 +11,7 @@ import torch
 from numeric.backends import pick_device
 
 from .models import gaussian_prompts, mean_se, sparse8_prediction, sqrtm_psd
-from .training import adam_train
+from .training import adam_train, lbfgs_minimise
 
 
 def rel_dist(A: np.ndarray, target: np.ndarray) -> float:
@@ -78,6 +78,13 @@ def shat_sample(n: int, d: int, samples: int, seed: int = 0) -> torch.Tensor:
     return X.transpose(1, 2) @ X / n
 
 
+def looped_loss_per_sample(B, S_hat: torch.Tensor, L: int) -> torch.Tensor:
+    """||(I - B S_hat)^L||_F^2 for every sample: the whitened looped loss with u = 0 before the expectation."""
+    eye = torch.eye(S_hat.shape[-1], dtype=torch.float64)
+    R = torch.linalg.matrix_power(eye - torch.as_tensor(B, dtype=torch.float64) @ S_hat, L)
+    return (R * R).sum(dim=(-1, -2))
+
+
 def full_matrix_optimum(S_hat: torch.Tensor, L: int, starts: int = 3, seed: int = 0, max_iter: int = 300) -> dict:
     """Spec B-2: minimise E ||(I - B S_hat)^L||_F^2 over B in R^{d x d} (the whitened looped loss with u = 0,
     B = Sigma^{1/2} A^T Sigma^{1/2}) on a fixed sample by L-BFGS from random starts around 0.5 I."""
@@ -85,40 +92,19 @@ def full_matrix_optimum(S_hat: torch.Tensor, L: int, starts: int = 3, seed: int 
     eye = torch.eye(d, dtype=torch.float64)
     gen = torch.Generator().manual_seed(seed)
     runs = []
-
-    def per_sample(B):
-        M = eye - B @ S_hat
-        R = torch.linalg.matrix_power(M, L)
-        return (R * R).sum(dim=(-1, -2))
-
     for _ in range(starts):
         B = (0.5 * eye + 0.2 * torch.randn(d, d, generator=gen, dtype=torch.float64)).requires_grad_(True)
-        opt = torch.optim.LBFGS([B], max_iter=max_iter, line_search_fn="strong_wolfe", tolerance_grad=1e-12,
-                                tolerance_change=1e-15)
-
-        def closure():
-            opt.zero_grad()
-            v = per_sample(B).mean()
-            v.backward()
-            return v
-
-        opt.step(closure)
+        lbfgs_minimise([B], lambda: looped_loss_per_sample(B, S_hat, L).mean(), max_iter, tolerance_change=1e-15)
         with torch.no_grad():
-            m, se = mean_se(per_sample(B))
+            m, se = mean_se(looped_loss_per_sample(B, S_hat, L))
         runs.append({"B": B.detach().numpy(), "loss": m, "loss_se": se})
     return {"runs": runs, "samples": int(S_hat.shape[0])}
 
 
 def holdout_difference(B, c: float, S_hat: torch.Tensor, L: int) -> tuple[float, float]:
     """Paired held-out estimate of L(B) - L(c I) (whitened, u = 0) with its standard error."""
-    d = S_hat.shape[-1]
-    eye = torch.eye(d, dtype=torch.float64)
-
-    def per(M):
-        R = torch.linalg.matrix_power(eye - torch.as_tensor(M, dtype=torch.float64) @ S_hat, L)
-        return (R * R).sum(dim=(-1, -2))
-
-    return mean_se(per(B) - per(c * eye))
+    eye = torch.eye(S_hat.shape[-1], dtype=torch.float64)
+    return mean_se(looped_loss_per_sample(B, S_hat, L) - looped_loss_per_sample(c * eye, S_hat, L))
 
 
 def u_optimum(n: int, d: int, L: int, prompts: int, seed: int = 0, max_iter: int = 200) -> dict:
@@ -132,16 +118,7 @@ def u_optimum(n: int, d: int, L: int, prompts: int, seed: int = 0, max_iter: int
     def per_prompt(uu):
         return (sparse8_prediction(Z[..., :d], Z[..., d], [A] * L, n, uu) - yq) ** 2
 
-    opt = torch.optim.LBFGS([A, u], max_iter=max_iter, line_search_fn="strong_wolfe", tolerance_grad=1e-12,
-                            tolerance_change=1e-15)
-
-    def closure():
-        opt.zero_grad()
-        v = per_prompt(u).mean()
-        v.backward()
-        return v
-
-    opt.step(closure)
+    lbfgs_minimise([A, u], lambda: per_prompt(u).mean(), max_iter, tolerance_change=1e-15)
     with torch.no_grad():
         m, se = mean_se(per_prompt(u))
         m0, se0 = mean_se(per_prompt(None))

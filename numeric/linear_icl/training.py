@@ -64,3 +64,19 @@ def adam_train(params: list[torch.Tensor], loss_fn: Callable[[int], torch.Tensor
             stopped = "deadline"
             break
     return TrainResult(step, time.monotonic() - t0, hist, stopped)
+
+
+def lbfgs_minimise(params: list[torch.Tensor], loss_fn: Callable[[], torch.Tensor], max_iter: int,
+                   tolerance_grad: float = 1e-12, tolerance_change: float = 1e-9) -> None:
+    """Minimise a deterministic ``loss_fn()`` (a fixed sample) over ``params`` in place: one L-BFGS call with strong-Wolfe
+    line search (torch's default tolerance_change 1e-9)."""
+    opt = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe", tolerance_grad=tolerance_grad,
+                            tolerance_change=tolerance_change)
+
+    def closure():
+        opt.zero_grad()
+        v = loss_fn()
+        v.backward()
+        return v
+
+    opt.step(closure)

@@ -9,8 +9,8 @@ import torch
 
 from numeric.backends import pick_device
 
-from .models import mean_se, one_layer_prediction, uniform_prompts
-from .training import adam_train
+from .models import lsa, mean_se, one_layer_prediction, uniform_prompts
+from .training import adam_train, lbfgs_minimise
 
 
 def gd_prediction(Z: torch.Tensor, eta: float, N: int) -> torch.Tensor:
@@ -164,15 +164,7 @@ def gdpp_optimum(N: int, nx: int, tasks: int, layers: int = 2, seed: int = 0) ->
         eta = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         gamma = torch.tensor(0.0, dtype=torch.float64, requires_grad=free_gamma)
         params = [eta, gamma] if free_gamma else [eta]
-        opt = torch.optim.LBFGS(params, max_iter=200, line_search_fn="strong_wolfe", tolerance_grad=1e-12)
-
-        def closure():
-            opt.zero_grad()
-            v = loss(eta, gamma)
-            v.backward()
-            return v
-
-        opt.step(closure)
+        lbfgs_minimise(params, lambda: loss(eta, gamma), 200)
         out[name] = {"eta": float(eta.detach()), "gamma": float(gamma.detach()),
                      "half_loss": float(loss(eta, gamma).detach())}
     out["tasks"] = tasks
@@ -182,11 +174,10 @@ def gdpp_optimum(N: int, nx: int, tasks: int, layers: int = 2, seed: int = 0) ->
 def rollout_losses(products, Z: torch.Tensor, yq: torch.Tensor, N: int, steps: int, lam: float) -> list[float]:
     """App. A.6 roll-out: apply one LSA layer ``steps`` times to every token with dampening, Z <- Z + lam (LSA(Z) - Z);
     the (1/2) loss of yhat = -(y-entry of the query) after each application.  ``products``: [(W_PV, W_KQ)] per head."""
-    from .models import lsa
-
+    products = [(PV.to(Z), KQ.to(Z)) for PV, KQ in products]
     out = []
     for _ in range(steps):
-        Z = Z + lam * sum(lsa(Z, PV.to(Z), KQ.to(Z), 1.0, N) - Z for PV, KQ in products)
+        Z = Z + lam * sum(lsa(Z, PV, KQ, 1.0, N) - Z for PV, KQ in products)
         out.append(0.5 * float(((-Z[:, N, -1] - yq) ** 2).mean()))
     return out
 

@@ -206,6 +206,13 @@ class GeneralPrior(Claim):
                           certified=sym, method="SymPy, exact rationals")
 
 
+def _theorem1_reference(n: int) -> tuple[sp.Matrix, np.ndarray, float]:
+    """The spec's A-2/A-4 instance: (Sigma exact, Theorem 1's Gamma* as floats, its loss L*)."""
+    Sigma, _, _ = sigma_of({"skew": list(SKEW), "lambdas": list(LAMBDAS)})
+    block = ahn.theorem1_block(Sigma, n)
+    return Sigma, -np.array(block.tolist(), float), float(ahn.gamma_loss(-block, Sigma, sp.eye(3), n))
+
+
 class Theorem1MonteCarlo(Claim):
     id = "ahn2023.theorem1.monte_carlo"
     source = Source(PAPER, "Theorem 1 checked by Monte Carlo (spec A-2)", "ours")
@@ -217,10 +224,8 @@ class Theorem1MonteCarlo(Claim):
         from numeric.linear_icl.ahn import mc_gamma
 
         t0 = time.monotonic()
-        Sigma, _, _ = sigma_of({"skew": list(SKEW), "lambdas": list(LAMBDAS)})
         n = 10
-        G = -np.array(ahn.theorem1_block(Sigma, n).tolist(), float)
-        Lstar = float(ahn.gamma_loss(-ahn.theorem1_block(Sigma, n), Sigma, sp.eye(3), n))
+        Sigma, G, Lstar = _theorem1_reference(n)
         prompts = int(min(8_000_000, max(400_000, 100_000 * ctx.budget_s)))
         r = mc_gamma(np.array(Sigma.tolist(), float), np.eye(3), n, prompts, seed=ctx.seed, Gamma_ref=G,
                      deadline_s=0.9 * ctx.budget_s)
@@ -251,10 +256,9 @@ class Theorem1Training(Claim):
         from numeric.linear_icl.ahn import gamma_eff, train_one_layer
 
         t0 = time.monotonic()
-        Sigma_s, _, _ = sigma_of({"skew": list(SKEW), "lambdas": list(LAMBDAS)})
-        Sigma, n = np.array(Sigma_s.tolist(), float), 10
-        G = -np.array(ahn.theorem1_block(Sigma_s, n).tolist(), float)
-        Lstar = float(ahn.gamma_loss(-ahn.theorem1_block(Sigma_s, n), Sigma_s, sp.eye(3), n))
+        n = 10
+        Sigma_s, G, Lstar = _theorem1_reference(n)
+        Sigma = np.array(Sigma_s.tolist(), float)
         mom = ahn.g_moments(Sigma, np.eye(3), n, exact=False)
         steps = ctx.options.get("train_steps", 2000)
         run = train_one_layer(Sigma, n, steps=steps, batch=2048, lr=2e-2, lr_late=2e-3, seed=ctx.seed,
