@@ -47,3 +47,19 @@ def _git_commit() -> str | None:
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def code_version() -> str:
+    """A hash of the three packages' Python sources (icl-verify version + sha256, first 16 hex digits): it changes
+    with any edit, committed or not, so a partial audit never resumes into other code."""
+    import hashlib
+
+    from . import __version__
+
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for pkg in ("symbolic", "numeric", "proofs_check"):
+        for f in sorted((root / pkg).rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:16]}"

@@ -1,25 +1,31 @@
-"""The adversarial search engine: random restarts plus local optimisation, budgeted by time and evaluations.
+"""The adversarial search: a portfolio of strategies sharing a budget counted in evaluations.
 
-A claim describes its instances by a ``SearchSpace``: ``sample`` draws a ``Candidate`` (discrete choices plus a
-free real vector), ``decode`` maps a candidate into an instance that satisfies the claim's hypotheses (by
-construction: rescaling into norm balls, clipping into boxes).  The engine maximises the objective (usually
-observed/bound) over candidates:
+A claim describes its instances by a ``SearchSpace``: ``sample`` draws a ``Candidate`` (discrete choices plus a free
+real vector), ``decode`` maps a candidate into an instance that satisfies the claim's hypotheses (by construction:
+rescaling into norm balls, clipping into boxes).  ``maximize`` maximises a batched objective (usually observed/bound
+in float64) over candidates:
 
-1. exploration: the space's hand-made seeds, then random samples;
-2. local search from the elites: Gaussian steps on all coordinates or on one coordinate (coordinate search),
-   step size adapted by success (x1.5) or failure (x0.7), restart from a fresh sample when the step collapses.
+1. ``explore``: the space's structured seeds first, then random samples (30% of the budget);
+2. the remaining budget is split evenly, in the order given, between the other strategies of the portfolio:
+   ``local`` (Gaussian steps on all coordinates or on one, step adapted by success x1.5 / failure x0.7, restart when
+   the step collapses), ``cma`` (CMA-ES from the ``cma`` package, started from the best candidates' discrete choices,
+   one run per elite) and ``gradient`` (ascent along the space's ``gradient(candidate)``, when it has one).
 
-Candidates are generated in batches from one seeded generator, so a run with a fixed seed and an evaluation
-budget gives the same result in one process, in a local process pool (``workers``) or on a Dask cluster.
+Every random choice comes from generators seeded by ``seed``; nothing depends on the clock, so a fixed seed and
+evaluation budget give the same result serially, on a local process pool or on a Dask cluster.  Wall time enters
+only as a safety cap (``time_cap_s``), and a search stopped by it says so (``stopped_by = 'time cap'``).
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+
+STRATEGIES = ("explore", "local", "cma", "gradient")
 
 
 @dataclass
@@ -30,13 +36,21 @@ class Candidate:
     def copy_with(self, vector: np.ndarray) -> "Candidate":
         return Candidate(dict(self.discrete), vector)
 
+    def key(self) -> str:
+        return json.dumps(self.discrete, sort_keys=True, default=str) + np.asarray(self.vector, float).tobytes().hex()
+
 
 @dataclass
 class SearchSpace:
+    """Where a claim's instances live.  ``description`` declares the space (printed beside the verdict);
+    ``gradient(candidate) -> (value, d value / d vector)`` is optional (torch autograd through the decode)."""
+
     sample: Callable[[np.random.Generator], Candidate]
     decode: Callable[[Candidate], dict]
     seeds: Sequence[Candidate] = ()
     step: float = 0.3
+    description: str = ""
+    gradient: Callable[[Candidate], tuple[float, np.ndarray]] | None = None
 
 
 @dataclass
@@ -44,151 +58,307 @@ class SearchResult:
     best: dict | None
     best_value: float
     evaluations: int
+    planned: int
     seconds: float
-    best_candidate: Candidate | None = None
-    history: list = field(default_factory=list)  # (evaluation index, best value so far)
-    above: list = field(default_factory=list)    # (value, candidate) with value > threshold, smallest first
+    stopped_by: str = "budget"
+    failed: int = 0
+    history: list = field(default_factory=list)   # (evaluation index, best value so far, strategy)
+    top: list = field(default_factory=list)       # (value, instance), best first, distinct
+    above: list = field(default_factory=list)     # (size, value, instance) with value > threshold, smallest first
+    by_strategy: dict = field(default_factory=dict)  # strategy -> (evaluations, best value)
+    first_above: int | None = None                # evaluation index of the first value above the threshold
 
 
-class _Mapper:
-    """Maps an objective over a batch: serially, over a process pool, or over a Dask cluster."""
+class Mapper:
+    """Maps a batched objective over a list of instances: in this process, over a process pool, or over a Dask
+    cluster (``scheduler`` an address, or a ``dask.distributed.Client``).  Chunks are contiguous and results are
+    concatenated in order, so every mapper returns the same list."""
 
-    def __init__(self, objective, workers: int = 1, scheduler: str | None = None):
+    def __init__(self, objective, workers: int = 1, scheduler=None):
         self.objective = objective
+        self.workers = max(1, int(workers))
         self.pool = None
         self.client = None
-        if scheduler:
-            try:
-                from dask.distributed import Client
-            except ImportError as exc:  # pragma: no cover - optional dependency
-                raise RuntimeError("--scheduler needs dask[distributed]: pip install 'icl-verify[dask]'") from exc
-            self.client = Client(scheduler)
-        elif workers > 1:
+        self._own_client = False
+        if scheduler is not None:
+            from dask.distributed import Client  # checked by the CLI: a usage error when missing
+
+            if isinstance(scheduler, Client):
+                self.client = scheduler
+            else:
+                self.client = Client(scheduler)
+                self._own_client = True
+        elif self.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    def _chunks(self, items: list) -> list[list]:
+        parts = self.workers if self.pool is not None else max(1, len(items) // 4) if self.client else 1
+        parts = max(1, min(parts, len(items)))
+        size = math.ceil(len(items) / parts)
+        return [items[i:i + size] for i in range(0, len(items), size)]
 
     def __call__(self, instances: list[dict]) -> list[float]:
+        if not instances:
+            return []
         if self.client is not None:
-            futures = self.client.map(_safe_eval, [self.objective] * len(instances), instances, pure=False)
-            return self.client.gather(futures)
+            futures = self.client.map(self.objective, self._chunks(instances), pure=False)
+            return [v for part in self.client.gather(futures) for v in part]
         if self.pool is not None:
-            return list(self.pool.map(_safe_eval, [self.objective] * len(instances), instances))
-        return [_safe_eval(self.objective, inst) for inst in instances]
+            return [v for part in self.pool.map(self.objective, self._chunks(instances)) for v in part]
+        return list(self.objective(instances))
 
     def close(self):
         if self.pool is not None:
             self.pool.shutdown()
-        if self.client is not None:
+        if self.client is not None and self._own_client:
             self.client.close()
 
 
-def _safe_eval(objective, instance) -> float:
-    try:
-        v = float(objective(instance))
-    except (ArithmeticError, ValueError, OverflowError, RuntimeError):
-        return -math.inf
-    return v if not math.isnan(v) else -math.inf
+class _Run:
+    """Book-keeping of one search: evaluations, the best values, the distinct top and the smallest above the
+    threshold, the stopping rule."""
 
+    def __init__(self, space, mapper, planned, threshold, size, keep, time_cap_s, progress):
+        self.space, self.mapper, self.planned = space, mapper, planned
+        self.threshold, self.size, self.keep = threshold, size, keep
+        self.time_cap_s, self.progress = time_cap_s, progress
+        self.t0 = time.monotonic()
+        self.evals = 0
+        self.failed = 0
+        self.best = (-math.inf, None)
+        self.history: list = []
+        self.top: dict = {}        # key -> (value, order, candidate)
+        self.above: list = []
+        self.by_strategy: dict = {}
+        self.stopped_by = "budget"
+        self.first_above = None
 
-def maximize(objective: Callable[[dict], float], space: SearchSpace, *, budget_s: float = 10.0,
-             max_evals: int | None = None, seed: int = 0, batch: int = 8, workers: int = 1,
-             scheduler: str | None = None, explore_fraction: float = 0.3, elites: int = 3,
-             progress: Callable[[int, float], None] | None = None, threshold: float | None = None,
-             size: Callable[[Candidate], float] | None = None, keep: int = 32) -> SearchResult:
-    """Maximise ``objective(space.decode(candidate))``; see the module docstring.
+    def left(self) -> int:
+        return self.planned - self.evals
 
-    With ``threshold`` and ``size``, the ``keep`` smallest candidates (by ``size``, then by larger value) whose value
-    exceeds ``threshold`` are returned in ``above``: the smallest counterexamples found on the way."""
-    rng = np.random.default_rng(seed)
-    t0 = time.monotonic()
-    max_evals = max_evals if max_evals is not None else 10**9
-    mapper = _Mapper(objective, workers, scheduler)
-    evals = 0
-    scored: list[tuple[float, int, Candidate]] = []  # (value, order, candidate)
-    history: list = []
-    above: list = []
-    best = (-math.inf, None)
+    def done(self) -> bool:
+        if self.evals >= self.planned:
+            return True
+        if self.time_cap_s is not None and time.monotonic() - self.t0 >= self.time_cap_s:
+            self.stopped_by = "time cap"
+            return True
+        return False
 
-    def out_of_budget() -> bool:
-        return evals >= max_evals or time.monotonic() - t0 >= budget_s
-
-    def run(cands: list[Candidate]) -> list[float]:
-        nonlocal evals, best
-        insts = []
+    def run(self, cands: list[Candidate], strategy: str) -> list[float]:
+        cands = cands[: max(0, self.left())]
+        if not cands:
+            return []
+        insts: list = []
         for c in cands:
             try:
-                insts.append(space.decode(c))
+                insts.append(self.space.decode(c))
             except (ValueError, ArithmeticError):
                 insts.append(None)
-        vals = mapper([i for i in insts if i is not None])
-        it = iter(vals)
+        good = [i for i in insts if i is not None]
+        vals = iter(self.mapper(good))
         out = []
         for c, inst in zip(cands, insts):
-            v = next(it) if inst is not None else -math.inf
-            evals += 1
+            v = next(vals) if inst is not None else -math.inf
+            v = -math.inf if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+            self.evals += 1
+            if v == -math.inf:
+                self.failed += 1
             out.append(v)
-            scored.append((v, evals, c))
-            if threshold is not None and size is not None and v > threshold:
-                above.append((size(c), -v, evals, c))
-                above.sort(key=lambda t: t[:3])
-                del above[keep:]
-            if v > best[0]:
-                best = (v, c)
-                history.append((evals, v))
-        if progress:
-            progress(evals, best[0])
+            k = c.key()
+            if v > -math.inf and (k not in self.top or self.top[k][0] < v):
+                self.top[k] = (v, self.evals, c)
+                if len(self.top) > 4 * self.keep:
+                    for kk, _ in sorted(self.top.items(), key=lambda t: (-t[1][0], t[1][1]))[2 * self.keep:]:
+                        del self.top[kk]
+            if self.threshold is not None and v > self.threshold:
+                if self.first_above is None:
+                    self.first_above = self.evals
+                s = self.size(c) if self.size else 0
+                self.above.append((s, -v, self.evals, c))
+                self.above.sort(key=lambda t: t[:3])
+                del self.above[self.keep:]
+            if v > self.best[0]:
+                self.best = (v, c)
+                self.history.append((self.evals, v, strategy))
+        n, b = self.by_strategy.get(strategy, (0, -math.inf))
+        self.by_strategy[strategy] = (n + len(out), max([b] + out))
+        if self.progress:
+            self.progress(self.evals, self.planned, self.best[0])
         return out
 
-    try:
-        pending = list(space.seeds)
-        n_explore = max(batch, int(explore_fraction * max_evals)) if max_evals < 10**9 else None
-        explore_deadline = t0 + explore_fraction * budget_s
-        while not out_of_budget():
-            if n_explore is not None and evals >= n_explore and not pending:
-                break
-            if n_explore is None and time.monotonic() >= explore_deadline and not pending:
-                break
-            cands = pending[:batch]
-            pending = pending[batch:]
-            while len(cands) < batch:
-                cands.append(space.sample(rng))
-            run(cands[: max(1, min(batch, max_evals - evals))])
-        # local search from the elites
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        parents = [c for v, _, c in scored[:elites] if v > -math.inf] or [space.sample(rng)]
-        steps = [space.step] * len(parents)
-        values = [v for v, _, _ in scored[: len(parents)]] if scored else [-math.inf]
-        turn = 0
-        while not out_of_budget():
-            i = turn % len(parents)
-            turn += 1
-            parent, sigma = parents[i], steps[i]
-            kids = []
-            for _ in range(min(batch, max_evals - evals)):
-                v = parent.vector.copy()
-                if v.size == 0:
-                    kids.append(space.sample(rng))
-                    continue
-                if rng.random() < 0.5:
-                    k = rng.integers(v.size)
-                    v[k] += sigma * rng.standard_normal()
-                else:
-                    v += sigma * rng.standard_normal(v.size)
-                kids.append(parent.copy_with(v))
-            vals = run(kids)
-            j = int(np.argmax(vals))
-            if vals[j] > values[i]:
-                parents[i], values[i] = kids[j], vals[j]
-                steps[i] = sigma * 1.5
+    def elites(self, k: int) -> list[tuple[float, Candidate]]:
+        ranked = sorted(self.top.values(), key=lambda t: (-t[0], t[1]))
+        return [(v, c) for v, _, c in ranked[:k]]
+
+
+def _explore(r: _Run, rng, budget: int, batch: int):
+    pending = list(r.space.seeds)
+    stop = r.evals + budget
+    while r.evals < stop and not r.done():
+        n = min(batch, stop - r.evals)
+        cands = pending[:n]
+        pending = pending[n:]
+        while len(cands) < n:
+            cands.append(r.space.sample(rng))
+        r.run(cands, "explore")
+    # seeds beyond the exploration share still get evaluated: they are the referee's first tries
+    while pending and not r.done():
+        r.run(pending[:batch], "explore")
+        pending = pending[batch:]
+
+
+def _local(r: _Run, rng, budget: int, batch: int, elites: int = 3):
+    stop = r.evals + budget
+    start = r.elites(elites) or [(-math.inf, r.space.sample(rng))]
+    parents = [c for _, c in start]
+    values = [v for v, _ in start]
+    steps = [r.space.step] * len(parents)
+    turn = 0
+    while r.evals < stop and not r.done():
+        i = turn % len(parents)
+        turn += 1
+        parent, sigma = parents[i], steps[i]
+        kids = []
+        for _ in range(min(batch, stop - r.evals)):
+            v = np.array(parent.vector, dtype=float, copy=True)
+            if v.size == 0:
+                kids.append(r.space.sample(rng))
+                continue
+            if rng.random() < 0.5:
+                k = rng.integers(v.size)
+                v[k] += sigma * rng.standard_normal()
             else:
-                steps[i] = sigma * 0.7
-            if steps[i] < 1e-7 * max(1.0, space.step):
-                parents[i] = space.sample(rng)
-                values[i] = run([parents[i]])[0]
-                steps[i] = space.step
+                v += sigma * rng.standard_normal(v.size)
+            kids.append(parent.copy_with(v))
+        vals = r.run(kids, "local")
+        if not vals:
+            break
+        j = int(np.argmax(vals))
+        if vals[j] > values[i]:
+            parents[i], values[i] = kids[j], vals[j]
+            steps[i] = sigma * 1.5
+        else:
+            steps[i] = sigma * 0.7
+        if steps[i] < 1e-7 * max(1.0, r.space.step):
+            parents[i] = r.space.sample(rng)
+            got = r.run([parents[i]], "local")
+            values[i] = got[0] if got else -math.inf
+            steps[i] = r.space.step
+
+
+def _cma(r: _Run, rng, budget: int, batch: int, elites: int = 3):
+    """CMA-ES (``cma`` package) on the continuous vector, one run per elite's discrete choices."""
+    import cma
+
+    stop = r.evals + budget
+    starts = [(v, c) for v, c in r.elites(4 * elites) if np.asarray(c.vector).size > 1]
+    seen, picked = set(), []
+    for v, c in starts:
+        k = json.dumps(c.discrete, sort_keys=True, default=str)
+        if k not in seen:
+            seen.add(k)
+            picked.append(c)
+        if len(picked) == elites:
+            break
+    if not picked:
+        return _local(r, rng, budget, batch)
+    share = max(batch, (stop - r.evals) // len(picked))
+    for idx, c0 in enumerate(picked):
+        run_stop = min(stop, r.evals + share) if idx < len(picked) - 1 else stop
+        x0 = np.asarray(c0.vector, float)
+        es = cma.CMAEvolutionStrategy(x0, r.space.step, {
+            "seed": int(rng.integers(1, 2**31 - 1)), "popsize": max(4, min(batch, 4 + int(3 * math.log(x0.size)))),
+            "verbose": -9, "verb_log": 0, "verb_disp": 0, "tolx": 1e-12, "tolfun": 0, "tolflatfitness": 10**6,
+            "maxfevals": 10**9})
+        while r.evals < run_stop and not r.done():
+            xs = es.ask()
+            xs = xs[: max(1, run_stop - r.evals)]
+            vals = r.run([c0.copy_with(np.asarray(x, float)) for x in xs], "cma")
+            if len(vals) < es.popsize:  # the budget ended inside a generation: CMA-ES needs a whole one
+                break
+            es.tell(xs, [-min(v, 1e300) if v > -math.inf else 1e300 for v in vals])
+            if any(math.isinf(v) and v > 0 for v in vals):
+                break
+            if es.stop() and "maxfevals" not in es.stop():
+                es = cma.CMAEvolutionStrategy(np.asarray(c0.vector, float), r.space.step, {
+                    "seed": int(rng.integers(1, 2**31 - 1)), "popsize": es.popsize, "verbose": -9,
+                    "verb_log": 0, "verb_disp": 0, "tolfun": 0, "tolflatfitness": 10**6})
+
+
+def _gradient(r: _Run, rng, budget: int, batch: int, elites: int = 3):
+    """Ascent along ``space.gradient`` (normalised steps, halved on failure) from the elites; each gradient call
+    counts as one evaluation."""
+    if r.space.gradient is None:
+        return _local(r, rng, budget, batch)
+    stop = r.evals + budget
+    for v0, c in r.elites(elites) or [(-math.inf, r.space.sample(rng))]:
+        lr, cur, val = r.space.step, c, v0
+        share_stop = min(stop, r.evals + max(2, budget // max(1, elites)))
+        while r.evals < share_stop and not r.done():
+            try:
+                _, g = r.space.gradient(cur)
+            except (ValueError, ArithmeticError, RuntimeError):
+                break
+            r.evals += 1
+            g = np.asarray(g, float)
+            norm = float(np.linalg.norm(g))
+            if not math.isfinite(norm) or norm == 0:
+                break
+            nxt = cur.copy_with(np.asarray(cur.vector, float) + lr * g / norm)
+            got = r.run([nxt], "gradient")
+            if not got:
+                break
+            if got[0] > val:
+                cur, val, lr = nxt, got[0], lr * 1.2
+            else:
+                lr *= 0.5
+                if lr < 1e-9:
+                    break
+
+
+_STRATEGY_FN = {"local": _local, "cma": _cma, "gradient": _gradient}
+
+
+def maximize(objective: Callable[[list[dict]], list[float]], space: SearchSpace, *, evaluations: int, seed: int = 0,
+             batch: int = 16, workers: int = 1, scheduler=None, mapper: Mapper | None = None,
+             portfolio: Sequence[str] = ("explore", "local", "cma"), explore_fraction: float = 0.3,
+             threshold: float | None = None, size: Callable[[Candidate], float] | None = None, keep: int = 8,
+             time_cap_s: float | None = None, progress: Callable[[int, int, float], None] | None = None
+             ) -> SearchResult:
+    """Maximise ``objective([space.decode(c), ...])`` over candidates with ``evaluations`` evaluations.
+
+    ``threshold`` and ``size``: the ``keep`` smallest candidates (by ``size``, then by larger value) whose value
+    exceeds ``threshold`` come back in ``above`` (the smallest counterexamples found on the way)."""
+    unknown = [s for s in portfolio if s not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"unknown search strategies {unknown}; known: {STRATEGIES}")
+    own = mapper is None
+    mapper = mapper or Mapper(objective, workers, scheduler)
+    r = _Run(space, mapper, int(evaluations), threshold, size, keep, time_cap_s, progress)
+    root = np.random.default_rng(seed)
+    rngs = {s: np.random.default_rng(root.integers(2**63)) for s in STRATEGIES}
+    try:
+        n_explore = max(min(batch, r.planned), int(explore_fraction * r.planned)) if "explore" in portfolio or \
+            len(portfolio) == 0 else min(len(space.seeds) + batch, r.planned)
+        _explore(r, rngs["explore"], n_explore, batch)
+        rest = [s for s in portfolio if s != "explore"]
+        for i, s in enumerate(rest):
+            if r.done():
+                break
+            share = r.left() // (len(rest) - i)
+            if share > 0:
+                _STRATEGY_FN[s](r, rngs[s], share, batch)
+        while not r.done():  # what the strategies left (e.g. a CMA run that stopped early)
+            _explore(r, rngs["explore"], r.left(), batch)
     finally:
-        mapper.close()
-    value, cand = best
-    return SearchResult(space.decode(cand) if cand is not None else None, value, evals,
-                        time.monotonic() - t0, cand, history, [(-nv, c) for _, nv, _, c in above])
+        if own:
+            mapper.close()
+    value, cand = r.best
+    top = []
+    for v, _, c in sorted(r.top.values(), key=lambda t: (-t[0], t[1]))[: r.keep]:
+        top.append((v, space.decode(c)))
+    return SearchResult(space.decode(cand) if cand is not None else None, value, r.evals, r.planned,
+                        time.monotonic() - r.t0, r.stopped_by, r.failed, r.history, top,
+                        [(s, -nv, space.decode(c)) for s, nv, _, c in r.above], r.by_strategy, r.first_above)

@@ -1,0 +1,490 @@
+"""The one verdict engine: ``judge(claim, ctx)`` is the only code that builds an ``AuditResult``.
+
+For every claim, whatever its paper, the engine
+
+1. checks the claim's applicability to the configured setting (``not_applicable`` names the failed hypothesis);
+2. runs the claim's declared methods (``proofs_check.methods``) with budgets counted in evaluations, never seconds:
+   searches through ``proofs_check.search.maximize``, grids instance by instance;
+3. checks the hypotheses on every instance it judges (an instance outside them is a bug of the method: a tool
+   error, never a verdict), confirms the worst and the smallest violating candidates at ``ctx.precision`` digits on
+   the JSON form of the instance (so the saved witness is exactly what was judged);
+4. saves the smallest violating instance as the witness (and one more per named cause), runs the claim's declared
+   side checks, and builds the typed verdict with its tier, evaluation count, declared space and narrowing.
+
+``run_audit`` judges a list of claims, writes partial results after each (``--resume`` continues only into the same
+configuration and code), and records a crashing claim as a tool error with its traceback, never as a verdict.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import mpmath
+import numpy as np
+
+from .claims import AuditResult, Claim, Evaluation, Outcome, Tier
+from .methods import Given, Grid, Search, Undecidable, methods_of
+from .search import Candidate, Mapper, maximize
+from .witness import save_witness, witness_record
+
+NUMERIC_ERRORS = (ArithmeticError, ValueError, FloatingPointError)
+TIER_RANK = {Tier.INSTANCE: 0, Tier.STATISTICAL: 1, Tier.SEARCHED: 2, Tier.EXHAUSTIVE: 3, Tier.CERTIFIED: 4}
+DEFAULT_TIME_CAP_S = 1800.0
+
+
+class ToolError(Exception):
+    """A claim's method is broken (an instance outside the hypotheses, nothing evaluable): reported as a tool error
+    of the audit, never turned into a verdict."""
+
+
+@dataclass
+class AuditContext:
+    """What an audit may spend and where it writes.
+
+    ``budget``: multiplier of every claim's declared evaluation budget (never below a method's floor).
+    ``time_cap_s``: per-claim safety cap in seconds (hitting it gives ``inconclusive`` and says so).
+    ``options``: the paper's validated configuration.  ``progress(claim_id, done, planned, best)``."""
+
+    paper: str
+    out_dir: Path = Path("runs/audit")
+    budget: float = 1.0
+    seed: int = 0
+    precision: int = 50
+    workers: int = 1
+    scheduler: object = None
+    options: dict = field(default_factory=dict)
+    time_cap_s: float | None = DEFAULT_TIME_CAP_S
+    progress: Callable | None = None
+    pool: dict | None = None
+
+    @property
+    def scale(self) -> float:
+        return self.budget
+
+
+# ------------------------------------------------------------------------------------------------ objectives
+
+def _clean(v) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return -math.inf
+    return -math.inf if math.isnan(f) else f
+
+
+def float_ratios(claim: Claim, instances: list[dict]) -> list[float]:
+    """observed/bound of each instance in float64 (-inf where the float64 evaluation fails numerically)."""
+    batch = getattr(claim, "evaluate_batch", None)
+    if batch is not None:
+        try:
+            return [_clean(v) for v in batch(instances)]
+        except NUMERIC_ERRORS:
+            pass
+    out = []
+    for inst in instances:
+        try:
+            out.append(_clean(claim.evaluate(inst, dps=None).ratio))
+        except NUMERIC_ERRORS:
+            out.append(-math.inf)
+    return out
+
+
+class ClaimObjective:
+    """Picklable batched objective of a registered claim (process pools, Dask workers)."""
+
+    def __init__(self, claim_id: str):
+        self.claim_id = claim_id
+
+    def __call__(self, instances: list[dict]) -> list[float]:
+        from .registry import get_claim
+
+        return float_ratios(get_claim(self.claim_id), instances)
+
+
+class _LocalObjective:
+    def __init__(self, claim: Claim):
+        self.claim = claim
+
+    def __call__(self, instances: list[dict]) -> list[float]:
+        return float_ratios(self.claim, instances)
+
+
+# ------------------------------------------------------------------------------------------------ judging
+
+def json_form(instance: dict) -> dict:
+    """The instance as JSON gives it back (numpy scalars and arrays as Python numbers and lists)."""
+    def default(x):
+        if isinstance(x, np.generic):
+            return x.item()
+        if isinstance(x, np.ndarray):
+            return x.tolist()
+        if isinstance(x, mpmath.mpf):
+            return mpmath.nstr(x, 40)
+        return str(x)
+
+    return json.loads(json.dumps(instance, default=default))
+
+
+@dataclass
+class _Judged:
+    instance: dict
+    checks: list
+    ev: Evaluation
+    method: object
+
+
+@dataclass
+class _Work:
+    """What the methods of one claim did: evaluations, planned budget, confirmed evaluations, stopping reasons."""
+
+    evaluations: int = 0
+    planned: int = 0
+    judged: list = field(default_factory=list)
+    spaces: list = field(default_factory=list)
+    capped: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    undecidable: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    tiers: list = field(default_factory=list)
+
+
+def _confirm(claim: Claim, inst: dict, ctx: AuditContext, method, dps: int | None = None) -> _Judged:
+    inst = json_form(inst)
+    checks = claim.check_hypotheses(inst)
+    bad = [c for c in checks if not c.holds]
+    if bad:
+        raise ToolError(f"{claim.id}: its {method.kind} produced an instance outside the hypotheses "
+                        f"({bad[0].name}: {bad[0].detail})")
+    dps = ctx.precision if dps is None else dps
+    if dps is None:
+        ev = claim.evaluate(inst, dps=None)
+    else:
+        with mpmath.workdps(dps):
+            ev = claim.evaluate(inst, dps=dps)
+    return _Judged(inst, checks, ev, method)
+
+
+def _left_s(ctx: AuditContext, t0: float) -> float | None:
+    return None if ctx.time_cap_s is None else max(0.0, ctx.time_cap_s - (time.monotonic() - t0))
+
+
+def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: float) -> None:
+    space = getattr(claim, m.producer)(ctx)
+    planned = m.budget(ctx.scale)
+    work.planned += planned
+    objective = ClaimObjective(claim.id) if (ctx.workers > 1 or ctx.scheduler is not None) else _LocalObjective(claim)
+    has_size = type(claim).size is not Claim.size
+    size = (lambda cand: claim.size(space.decode(cand))) if has_size else None
+    progress = (lambda done, total, best: ctx.progress(claim.id, done, total, best)) if ctx.progress else None
+    mapper = Mapper(objective, ctx.workers, ctx.scheduler)
+    try:
+        res = maximize(objective, space, evaluations=planned, seed=ctx.seed, batch=m.batch, mapper=mapper,
+                       portfolio=m.portfolio, threshold=1.0, size=size, keep=max(8, 2 * m.confirm),
+                       time_cap_s=_left_s(ctx, t0), progress=progress)
+    finally:
+        mapper.close()
+    work.evaluations += res.evaluations
+    work.spaces.append(space.description or m.describe())
+    work.tiers.append(m.tier)
+    work.details.setdefault("search", []).append({
+        "space": space.description, "portfolio": list(m.portfolio), "evaluations": res.evaluations,
+        "planned": planned, "failed_float64": res.failed, "float64_best_ratio": res.best_value,
+        "first_violation_at": res.first_above, "by_strategy": {k: [n, b] for k, (n, b) in res.by_strategy.items()},
+        "history": [list(h) for h in res.history[-10:]]})
+    if res.stopped_by != "budget":
+        work.capped.append(f"{res.evaluations} of {planned} search evaluations")
+    if res.best is None or res.best_value == -math.inf:
+        raise ToolError(f"{claim.id}: none of the {res.evaluations} searched instances could be evaluated in float64")
+    # confirm: the smallest violating candidates, then the best; stop at the first confirmed violation
+    order = [inst for _, _, inst in res.above[: m.confirm]]
+    order += [inst for v, inst in res.top[:1]]
+    seen = set()
+    for inst in order:
+        key = json.dumps(json_form(inst), sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        j = _confirm(claim, inst, ctx, m)
+        work.evaluations += 1
+        work.judged.append(j)
+        if j.ev.violates():
+            break
+    if res.best_value > 1 and not any(j.ev.violates() for j in work.judged):
+        work.notes.append(f"float64 flagged observed/bound {res.best_value:.4g}, the {ctx.precision}-digit "
+                          "evaluation does not confirm it")
+
+
+def _run_grid(claim: Claim, ctx: AuditContext, m, work: _Work, t0: float) -> None:
+    insts = list(m.instances) if isinstance(m, Given) else list(getattr(claim, m.producer)(ctx))
+    if not insts:
+        raise ToolError(f"{claim.id}: its {m.kind} produced no instance")
+    work.planned += len(insts)
+    work.spaces.append(m.describe())
+    work.tiers.append(m.tier)
+    screened = []
+    for k, inst in enumerate(insts):
+        if _left_s(ctx, t0) == 0.0:
+            work.capped.append(f"{k} of {len(insts)} grid instances")
+            break
+        if m.precision == "float64":
+            checks = claim.check_hypotheses(json_form(inst))
+            bad = [c for c in checks if not c.holds]
+            if bad:
+                raise ToolError(f"{claim.id}: grid instance outside the hypotheses ({bad[0].name}: {bad[0].detail})")
+            screened.append((float_ratios(claim, [json_form(inst)])[0], k, inst))
+            work.evaluations += 1
+            if m.stop_at_first and screened[-1][0] > 1:
+                break
+            continue
+        j = _confirm(claim, inst, ctx, m, dps=ctx.precision)
+        work.evaluations += 1
+        work.judged.append(j)
+        if m.stop_at_first and j.ev.violates():
+            break
+    if m.precision == "float64":
+        if screened and all(v == -math.inf for v, _, _ in screened):
+            raise ToolError(f"{claim.id}: no grid instance could be evaluated in float64")
+        flagged = [s for s in screened if s[0] > 1]
+        picks = (flagged[:1] if m.stop_at_first else flagged[:3]) + sorted(screened, key=lambda s: (-s[0], s[1]))[:1]
+        seen = set()
+        for _, k, inst in picks:
+            if k in seen:
+                continue
+            seen.add(k)
+            j = _confirm(claim, inst, ctx, m)
+            work.evaluations += 1
+            work.judged.append(j)
+        work.details.setdefault("grid", []).append({"instances": len(insts), "screened_float64": len(screened),
+                                                   "float64_worst_ratio": max(s[0] for s in screened)})
+
+
+def _violation_tier(method) -> Tier:
+    if getattr(method, "precision", None) == "exact":
+        return Tier.EXACT
+    if getattr(method, "tier", None) is Tier.STATISTICAL:
+        return Tier.STATISTICAL
+    return Tier.HIGH_PRECISION
+
+
+def _fmt(x) -> str:
+    if isinstance(x, mpmath.mpf):
+        return mpmath.nstr(x, 6)
+    try:
+        return f"{float(x):.4g}"
+    except (TypeError, ValueError, OverflowError):
+        return str(x)
+
+
+def _smallest(claim: Claim, judged: list[_Judged]) -> _Judged:
+    def key(j):
+        s = claim.size(j.instance)
+        r = j.ev.ratio
+        return (s if s is not None else 0, -(r if not math.isnan(r) else 0))
+    return min(judged, key=key)
+
+
+def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
+    """The verdict on ``claim`` (see the module docstring); ``methods`` overrides the claim's own (a report's
+    ``Given`` instances)."""
+    t0 = time.monotonic()
+    src = claim.source
+    base = dict(claim_id=claim.id, source=str(src), statement=claim.statement, source_kind=src.kind,
+                source_note=src.note, about=src.about, narrowing=list(claim.narrowing))
+    blocked = [h for h in claim.applicability(ctx.options or {}) if not h.holds]
+    if blocked:
+        return AuditResult(outcome=Outcome.NOT_APPLICABLE, hypotheses=blocked, method="hypothesis check",
+                           seconds=time.monotonic() - t0,
+                           summary=f"hypothesis '{blocked[0].name}' fails: {blocked[0].detail}", **base)
+    ms = methods_of(claim) if methods is None else tuple(methods)
+    if not ms:
+        raise ToolError(f"{claim.id}: declares no method")
+    work = _Work()
+    for m in ms:
+        if isinstance(m, Undecidable):
+            work.undecidable.append(m.reason)
+        elif isinstance(m, Search):
+            _run_search(claim, ctx, m, work, t0)
+        elif isinstance(m, (Grid, Given)):
+            _run_grid(claim, ctx, m, work, t0)
+        else:
+            raise ToolError(f"{claim.id}: unknown method {m!r}")
+    side = list(claim.side_checks(ctx))
+    method_text = " + ".join(m.describe() for m in ms)
+    common = dict(evaluations=work.evaluations, budget=work.planned, space="; ".join(work.spaces),
+                  side_checks=side, method=method_text, **base)
+    if not work.judged:
+        reason = "; ".join(work.undecidable) or "no instance was judged"
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=time.monotonic() - t0, details=work.details,
+                           summary=reason, **common)
+    violators = [j for j in work.judged if j.ev.violates()]
+    refuting = [j for j in violators if getattr(j.method, "may_violate", True)]
+    if refuting:
+        w = _smallest(claim, refuting)
+        tier = _violation_tier(w.method)
+        rec = witness_record(claim, w.instance, w.checks, w.ev, ctx.precision, str(tier))
+        path = save_witness(rec, ctx.out_dir)
+        witnesses = {}
+        for cause in claim.causes(w.instance, w.ev) or []:
+            witnesses[cause] = str(path.relative_to(ctx.out_dir))
+        extra = {}
+        for j in refuting:
+            for cause in claim.causes(j.instance, j.ev) or []:
+                if cause not in witnesses and cause not in extra:
+                    extra[cause] = j
+        for cause, j in extra.items():
+            p = save_witness(witness_record(claim, j.instance, j.checks, j.ev, ctx.precision,
+                                            str(_violation_tier(j.method)), cause), ctx.out_dir)
+            witnesses[cause] = str(p.relative_to(ctx.out_dir))
+        details = {**work.details, **w.ev.details}
+        size = claim.size(w.instance)
+        if size is not None:
+            details["witness_size"] = size
+        explanation = claim.explain(w.instance, w.ev)
+        summary = (f"counterexample: observed {_fmt(w.ev.observed)} > bound {_fmt(w.ev.bound)} (ratio "
+                   f"{w.ev.ratio:.4g}), {'exact' if tier is Tier.EXACT else 'confirmed at ' + str(ctx.precision) + ' digits'}"
+                   + (f" (confidence half-width {_fmt(w.ev.spread)})" if tier is Tier.STATISTICAL else ""))
+        if explanation:
+            details["explanation"] = explanation
+        return AuditResult(outcome=Outcome.VIOLATED, tier=tier, bound=w.ev.bound, observed=w.ev.observed,
+                           ratio=w.ev.ratio, hypotheses=w.checks, witness=str(path.relative_to(ctx.out_dir)),
+                           witnesses=witnesses, seconds=time.monotonic() - t0, details=details,
+                           summary=summary, **common)
+    worst = max(work.judged, key=lambda j: (j.ev.ratio if not math.isnan(j.ev.ratio) else -math.inf))
+    nums = dict(bound=worst.ev.bound, observed=worst.ev.observed, ratio=worst.ev.ratio, hypotheses=worst.checks,
+                details={**work.details, **worst.ev.details})
+    seconds = time.monotonic() - t0
+    if violators:
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
+            f"the evidence goes against the claim (observed {_fmt(violators[0].ev.observed)} > bound "
+            f"{_fmt(violators[0].ev.bound)}), but {violators[0].method.describe()} cannot refute it"), **nums, **common)
+    if work.capped:
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, stopped_by="time cap", summary=(
+            f"stopped by the time cap ({ctx.time_cap_s:.0f}s) after {', '.join(work.capped)}; worst observed/bound "
+            f"so far {worst.ev.ratio:.4g}"), **nums, **common)
+    straddling = [j for j in work.judged if not j.ev.holds()]
+    if straddling:
+        j = straddling[0]
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
+            f"the interval observed {_fmt(j.ev.observed)} +- {_fmt(j.ev.spread)} straddles the bound "
+            f"{_fmt(j.ev.bound)}"), **nums, **common)
+    failed_side = [s for s in side if not s.holds]
+    if failed_side:
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
+            f"side check '{failed_side[0].name}' fails: {failed_side[0].detail}"), **nums, **common)
+    if work.undecidable:
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
+            "; ".join(work.undecidable) + f" (computed parts hold: worst observed/bound {worst.ev.ratio:.4g})"),
+            **nums, **common)
+    tier = max(work.tiers, key=lambda t: TIER_RANK[t])
+    how = {Tier.CERTIFIED: "certified", Tier.EXHAUSTIVE: "every case checked", Tier.SEARCHED: "searched",
+           Tier.STATISTICAL: "statistical evidence", Tier.INSTANCE: "holds on the given instances"}[tier]
+    summary = (f"{how}: {work.evaluations} evaluations ({method_text}), nothing found; worst observed/bound = "
+               f"{worst.ev.ratio:.4g} at {ctx.precision} digits")
+    if work.notes:
+        summary += "; " + "; ".join(work.notes)
+    return AuditResult(outcome=Outcome.VERIFIED, tier=tier, seconds=seconds, summary=summary, **nums, **common)
+
+
+# ------------------------------------------------------------------------------------------------ whole audits
+
+@dataclass
+class ToolErrorRecord:
+    claim_id: str
+    error: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"claim_id": self.claim_id, "error": self.error, "message": self.message}
+
+
+@dataclass
+class AuditRun:
+    results: list[AuditResult]
+    errors: list[ToolErrorRecord]
+    resumed: list[str] = field(default_factory=list)
+
+
+def audit_fingerprint(ctx: AuditContext, claims: list[Claim]) -> dict:
+    """Everything a verdict depends on: a partial run resumes only into an identical fingerprint."""
+    from .environment import code_version
+
+    options = json.loads(json.dumps(ctx.options or {}, sort_keys=True, default=repr))
+    return {"paper": ctx.paper, "claims": [c.id for c in claims], "budget": ctx.budget, "seed": ctx.seed,
+            "precision": ctx.precision, "options": options, "code": code_version()}
+
+
+def fingerprint_differences(old: dict, new: dict) -> list[str]:
+    out = []
+    for k in sorted(set(old) | set(new)):
+        if old.get(k) != new.get(k):
+            out.append(k)
+    return out
+
+
+def run_audit(claims: list[Claim], ctx: AuditContext, resume: bool = False,
+              on_result: Callable[[AuditResult | ToolErrorRecord], None] | None = None) -> AuditRun:
+    """Judge every claim in order; ``ctx.out_dir/audit.partial.json`` holds the finished ones after each claim (with
+    the configuration's fingerprint), and ``resume`` reuses them when the fingerprint is identical (a
+    ``ResumeMismatch`` otherwise).  An exception inside a claim is recorded as a tool error (traceback appended to
+    ``ctx.out_dir/errors.log``) and the other claims go on."""
+    from .io import write_json_atomic
+
+    out = Path(ctx.out_dir)
+    partial_path = out / "audit.partial.json"
+    fp = audit_fingerprint(ctx, claims)
+    done: dict[str, AuditResult] = {}
+    if resume and partial_path.exists():
+        data = json.loads(partial_path.read_text())
+        diff = fingerprint_differences(data.get("fingerprint", {}), fp)
+        if diff:
+            raise ResumeMismatch(diff, data.get("fingerprint", {}), fp)
+        done = {d["claim_id"]: AuditResult.from_dict(d) for d in data.get("claims", [])}
+    results: list[AuditResult] = []
+    errors: list[ToolErrorRecord] = []
+    resumed = []
+    for claim in claims:
+        if claim.id in done:
+            results.append(done[claim.id])
+            resumed.append(claim.id)
+            if on_result:
+                on_result(done[claim.id])
+            continue
+        try:
+            r = judge(claim, ctx)
+        except Exception as exc:  # noqa: BLE001 - a crash is a tool error of the audit, never a verdict
+            rec = ToolErrorRecord(claim.id, type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "")
+            errors.append(rec)
+            out.mkdir(parents=True, exist_ok=True)
+            with open(out / "errors.log", "a") as f:
+                f.write(f"=== {claim.id}: {type(exc).__name__}\n{traceback.format_exc()}\n")
+            if on_result:
+                on_result(rec)
+            continue
+        results.append(r)
+        write_json_atomic(partial_path, {"fingerprint": fp, "claims": [x.to_dict() for x in results]})
+        if on_result:
+            on_result(r)
+    return AuditRun(results, errors, resumed)
+
+
+class ResumeMismatch(Exception):
+    """``--resume`` into a configuration other than the partial run's."""
+
+    def __init__(self, keys, old, new):
+        self.keys, self.old, self.new = keys, old, new
+        parts = [f"{k} {old.get(k)!r} -> {new.get(k)!r}" if k not in ("claims", "options") else k for k in keys]
+        super().__init__("the partial results were made with another configuration: " + "; ".join(parts))
+
+
+def float_objective(claim: Claim) -> Callable[[list[dict]], list[float]]:
+    """The batched float64 objective the engine searches with (for benches and tests)."""
+    return _LocalObjective(claim)
+
+
+__all__ = ["AuditContext", "AuditRun", "ClaimObjective", "ResumeMismatch", "ToolError", "judge", "run_audit",
+           "float_ratios", "float_objective", "json_form", "Candidate"]
