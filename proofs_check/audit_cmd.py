@@ -16,6 +16,7 @@ from symbolic.errors import ConfigError, require_int, require_real
 from .claims import AuditResult, Outcome
 from .engine import AuditContext, ResumeMismatch, ToolErrorRecord, run_audit
 from .environment import environment
+from .findings import assess, findings_for, severity_counts
 from .io import write_json_atomic, write_text_atomic
 from .registry import claims_module, paper_entry
 from .report import audit_markdown, counts, table, table_row
@@ -94,8 +95,11 @@ def audit_data(entry, ctx: AuditContext, claims, run, env) -> dict:
         rows.append(d)
     config = {"paper": ctx.paper, "budget": ctx.budget, "seed": ctx.seed, "precision": ctx.precision,
               "time_cap_s": ctx.time_cap_s, "claims": [c.id for c in claims]}
+    complete = [c.id for c in claims] == [c.id for c in claims_module(ctx.paper).CLAIMS]
+    assessed, problems = assess(findings_for(ctx.paper), rows, complete=complete)
     return {"paper": ctx.paper, "title": entry.title, "config": config, "fingerprint": audit_fingerprint(ctx, claims),
-            "environment": env, "counts": counts(run.results), "claims": rows,
+            "environment": env, "counts": counts(run.results), "severity_counts": severity_counts(assessed),
+            "findings": [a.to_dict() for a in assessed], "finding_problems": problems, "claims": rows,
             "errors": [e.to_dict() for e in run.errors]}
 
 

@@ -182,6 +182,7 @@ class AuditResult:
     ratio: float | None = None
     method: str = ""
     evaluations: int = 0
+    confirmations: int = 0
     budget: int = 0
     space: str = ""
     narrowing: list[str] = field(default_factory=list)

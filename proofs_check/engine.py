@@ -60,11 +60,33 @@ class AuditContext:
     options: dict = field(default_factory=dict)
     time_cap_s: float | None = DEFAULT_TIME_CAP_S
     progress: Callable | None = None
-    pool: dict | None = None
+    pool: "WitnessPool | None" = None
+    memo: dict | None = None
 
     @property
     def scale(self) -> float:
         return self.budget
+
+
+POOL_PER_CLAIM = 6
+
+
+class WitnessPool:
+    """The best instances every claim of an audit evaluated, by ``pool_family``: each claim of a family
+    re-evaluates the others' instances (through its ``adopt``) as part of its own budget, so a witness found for one
+    claim is tried on every claim whose hypotheses it satisfies."""
+
+    def __init__(self, entries: dict | None = None):
+        self.entries: dict[str, list] = {k: [tuple(e) for e in v] for k, v in (entries or {}).items()}
+
+    def add(self, family: str, claim_id: str, value: float, instance: dict) -> None:
+        self.entries.setdefault(family, []).append((claim_id, float(value), json_form(instance)))
+
+    def others(self, family: str, claim_id: str) -> list[tuple[str, dict]]:
+        return [(cid, inst) for cid, _, inst in self.entries.get(family, []) if cid != claim_id]
+
+    def to_json(self) -> dict:
+        return {k: [list(e) for e in v] for k, v in self.entries.items()}
 
 
 # ------------------------------------------------------------------------------------------------ objectives
@@ -143,6 +165,7 @@ class _Work:
     """What the methods of one claim did: evaluations, planned budget, confirmed evaluations, stopping reasons."""
 
     evaluations: int = 0
+    confirmations: int = 0
     planned: int = 0
     judged: list = field(default_factory=list)
     spaces: list = field(default_factory=list)
@@ -155,6 +178,10 @@ class _Work:
 
 def _confirm(claim: Claim, inst: dict, ctx: AuditContext, method, dps: int | None = None) -> _Judged:
     inst = json_form(inst)
+    key = ("confirm", claim.id, ctx.precision if dps is None else dps, json.dumps(inst, sort_keys=True))
+    if ctx.memo is not None and key in ctx.memo:
+        ev, checks = ctx.memo[key]
+        return _Judged(inst, checks, ev, method)
     checks = claim.check_hypotheses(inst)
     bad = [c for c in checks if not c.holds]
     if bad:
@@ -166,6 +193,8 @@ def _confirm(claim: Claim, inst: dict, ctx: AuditContext, method, dps: int | Non
     else:
         with mpmath.workdps(dps):
             ev = claim.evaluate(inst, dps=dps)
+    if ctx.memo is not None:
+        ctx.memo[key] = (ev, checks)
     return _Judged(inst, checks, ev, method)
 
 
@@ -173,21 +202,69 @@ def _left_s(ctx: AuditContext, t0: float) -> float | None:
     return None if ctx.time_cap_s is None else max(0.0, ctx.time_cap_s - (time.monotonic() - t0))
 
 
+def _pooled(claim: Claim, ctx: AuditContext, work: _Work) -> list[tuple[float, dict]]:
+    """The other claims' pooled instances adopted into this claim's space, inside its hypotheses, in float64."""
+    family = getattr(claim, "pool_family", None)
+    if not family or ctx.pool is None:
+        return []
+    adopt = getattr(claim, "adopt", None)
+    seen, insts, sources = set(), [], []
+    for src, inst in ctx.pool.others(family, claim.id):
+        try:
+            mine = adopt(inst, src) if adopt is not None else inst
+        except NUMERIC_ERRORS + (KeyError, TypeError):
+            mine = None
+        if mine is None:
+            continue
+        mine = json_form(mine)
+        k = json.dumps(mine, sort_keys=True)
+        if k in seen or not all(c.holds for c in claim.check_hypotheses(mine)):
+            continue
+        seen.add(k)
+        insts.append(mine)
+        sources.append(src)
+    if not insts:
+        return []
+    values = float_ratios(claim, insts)
+    work.evaluations += len(insts)
+    work.planned += len(insts)
+    best = int(np.argmax(values))
+    work.details["pool"] = {"re_evaluated": len(insts), "best_ratio": values[best], "best_from": sources[best],
+                            "above_1": sum(1 for v in values if v > 1)}
+    return list(zip(values, insts))
+
+
+def _float_causes(claim: Claim, inst: dict) -> list[str]:
+    if type(claim).causes is Claim.causes:
+        return []
+    try:
+        ev = claim.evaluate(inst, dps=None)
+    except NUMERIC_ERRORS:
+        return []
+    return list(claim.causes(inst, ev) or [])
+
+
 def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: float) -> None:
     space = getattr(claim, m.producer)(ctx)
     planned = m.budget(ctx.scale)
     work.planned += planned
-    objective = ClaimObjective(claim.id) if (ctx.workers > 1 or ctx.scheduler is not None) else _LocalObjective(claim)
-    has_size = type(claim).size is not Claim.size
-    size = (lambda cand: claim.size(space.decode(cand))) if has_size else None
-    progress = (lambda done, total, best: ctx.progress(claim.id, done, total, best)) if ctx.progress else None
-    mapper = Mapper(objective, ctx.workers, ctx.scheduler)
-    try:
-        res = maximize(objective, space, evaluations=planned, seed=ctx.seed, batch=m.batch, mapper=mapper,
-                       portfolio=m.portfolio, threshold=1.0, size=size, keep=max(8, 2 * m.confirm),
-                       time_cap_s=_left_s(ctx, t0), progress=progress)
-    finally:
-        mapper.close()
+    memo_key = ("search", claim.id, m, ctx.seed, ctx.budget)
+    res = ctx.memo.get(memo_key) if ctx.memo is not None else None
+    if res is None:
+        objective = ClaimObjective(claim.id) if (ctx.workers > 1 or ctx.scheduler is not None) \
+            else _LocalObjective(claim)
+        has_size = type(claim).size is not Claim.size
+        size = (lambda cand: claim.size(space.decode(cand))) if has_size else None
+        progress = (lambda done, total, best: ctx.progress(claim.id, done, total, best)) if ctx.progress else None
+        mapper = Mapper(objective, ctx.workers, ctx.scheduler)
+        try:
+            res = maximize(objective, space, evaluations=planned, seed=ctx.seed, batch=m.batch, mapper=mapper,
+                           portfolio=m.portfolio, threshold=1.0, size=size, keep=max(8, 2 * m.confirm),
+                           time_cap_s=_left_s(ctx, t0), progress=progress)
+        finally:
+            mapper.close()
+        if ctx.memo is not None and res.stopped_by == "budget":
+            ctx.memo[memo_key] = res
     work.evaluations += res.evaluations
     work.spaces.append(space.description or m.describe())
     work.tiers.append(m.tier)
@@ -200,21 +277,47 @@ def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: flo
         work.capped.append(f"{res.evaluations} of {planned} search evaluations")
     if res.best is None or res.best_value == -math.inf:
         raise ToolError(f"{claim.id}: none of the {res.evaluations} searched instances could be evaluated in float64")
-    # confirm: the smallest violating candidates, then the best; stop at the first confirmed violation
-    order = [inst for _, _, inst in res.above[: m.confirm]]
-    order += [inst for v, inst in res.top[:1]]
-    seen = set()
+    family = getattr(claim, "pool_family", None)
+    if family and ctx.pool is not None and (ctx.memo is None or ("pooled", claim.id) not in ctx.memo):
+        for v, inst in res.top[:POOL_PER_CLAIM]:
+            ctx.pool.add(family, claim.id, v, inst)
+        if ctx.memo is not None:
+            ctx.memo[("pooled", claim.id)] = True
+    pooled = _pooled(claim, ctx, work)
+    # violating candidates, smallest first: the search's and the pool's
+    above = [(s_, v, inst) for s_, v, inst in res.above]
+    above += [((claim.size(inst) or 0), v, inst) for v, inst in pooled if v > 1]
+    above.sort(key=lambda t: (t[0], -t[1]))
+    # confirm the smallest violator, the smallest of every further cause, then the best (search or pool)
+    order, covered = [], set()
+    for k, (_, v, inst) in enumerate(above):
+        causes = set(_float_causes(claim, inst))
+        if k == 0 or (causes - covered and len(order) < m.confirm + 4):
+            order.append(inst)
+            covered |= causes
+        elif len(order) < m.confirm and not causes:
+            order.append(inst)
+    best_pool = max(pooled, key=lambda t: t[0]) if pooled else None
+    best = res.top[0] if res.top else None
+    if best_pool is not None and (best is None or best_pool[0] > best[0]):
+        best = best_pool
+    if best is not None:
+        order.append(best[1])
+    seen, confirmed_causes, any_causes = set(), set(), bool(covered)
     for inst in order:
         key = json.dumps(json_form(inst), sort_keys=True)
         if key in seen:
             continue
         seen.add(key)
         j = _confirm(claim, inst, ctx, m)
-        work.evaluations += 1
+        work.confirmations += 1
         work.judged.append(j)
         if j.ev.violates():
-            break
-    if res.best_value > 1 and not any(j.ev.violates() for j in work.judged):
+            confirmed_causes |= set(claim.causes(j.instance, j.ev) or [])
+            if not any_causes or covered <= confirmed_causes:
+                break
+    if max(res.best_value, best_pool[0] if best_pool else -math.inf) > 1 and \
+            not any(j.ev.violates() for j in work.judged):
         work.notes.append(f"float64 flagged observed/bound {res.best_value:.4g}, the {ctx.precision}-digit "
                           "evaluation does not confirm it")
 
@@ -257,7 +360,7 @@ def _run_grid(claim: Claim, ctx: AuditContext, m, work: _Work, t0: float) -> Non
                 continue
             seen.add(k)
             j = _confirm(claim, inst, ctx, m)
-            work.evaluations += 1
+            work.confirmations += 1
             work.judged.append(j)
         work.details.setdefault("grid", []).append({"instances": len(insts), "screened_float64": len(screened),
                                                    "float64_worst_ratio": max(s[0] for s in screened)})
@@ -315,7 +418,8 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
             raise ToolError(f"{claim.id}: unknown method {m!r}")
     side = list(claim.side_checks(ctx))
     method_text = " + ".join(m.describe() for m in ms)
-    common = dict(evaluations=work.evaluations, budget=work.planned, space="; ".join(work.spaces),
+    common = dict(evaluations=work.evaluations, confirmations=work.confirmations, budget=work.planned,
+                  space="; ".join(work.spaces),
                   side_checks=side, method=method_text, **base)
     if not work.judged:
         reason = "; ".join(work.undecidable) or "no instance was judged"
@@ -383,8 +487,8 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
     tier = max(work.tiers, key=lambda t: TIER_RANK[t])
     how = {Tier.CERTIFIED: "certified", Tier.EXHAUSTIVE: "every case checked", Tier.SEARCHED: "searched",
            Tier.STATISTICAL: "statistical evidence", Tier.INSTANCE: "holds on the given instances"}[tier]
-    summary = (f"{how}: {work.evaluations} evaluations ({method_text}), nothing found; worst observed/bound = "
-               f"{worst.ev.ratio:.4g} at {ctx.precision} digits")
+    summary = (f"{how}: {work.evaluations} evaluations ({method_text}) and {work.confirmations} confirmations at "
+               f"{ctx.precision} digits, nothing found; worst observed/bound = {worst.ev.ratio:.4g}")
     if work.notes:
         summary += "; " + "; ".join(work.notes)
     return AuditResult(outcome=Outcome.VERIFIED, tier=tier, seconds=seconds, summary=summary, **nums, **common)
@@ -419,6 +523,7 @@ def audit_fingerprint(ctx: AuditContext, claims: list[Claim]) -> dict:
 
 
 def fingerprint_differences(old: dict, new: dict) -> list[str]:
+    """The keys whose values differ."""
     out = []
     for k in sorted(set(old) | set(new)):
         if old.get(k) != new.get(k):
@@ -426,10 +531,16 @@ def fingerprint_differences(old: dict, new: dict) -> list[str]:
     return out
 
 
+def _has_pooled_search(claim: Claim) -> bool:
+    return bool(getattr(claim, "pool_family", None)) and any(isinstance(m, Search) for m in methods_of(claim))
+
+
 def run_audit(claims: list[Claim], ctx: AuditContext, resume: bool = False,
               on_result: Callable[[AuditResult | ToolErrorRecord], None] | None = None) -> AuditRun:
-    """Judge every claim in order; ``ctx.out_dir/audit.partial.json`` holds the finished ones after each claim (with
-    the configuration's fingerprint), and ``resume`` reuses them when the fingerprint is identical (a
+    """Judge every claim in order, then once more every verified claim of a witness-pool family that later claims
+    added instances to (the second pass re-evaluates those, as part of the claim's budget, and replaces the verdict);
+    ``ctx.out_dir/audit.partial.json`` holds the finished claims and the pool after each claim (with the
+    configuration's fingerprint), and ``resume`` reuses them when the fingerprint is identical (a
     ``ResumeMismatch`` otherwise).  An exception inside a claim is recorded as a tool error (traceback appended to
     ``ctx.out_dir/errors.log``) and the other claims go on."""
     from .io import write_json_atomic
@@ -438,24 +549,27 @@ def run_audit(claims: list[Claim], ctx: AuditContext, resume: bool = False,
     partial_path = out / "audit.partial.json"
     fp = audit_fingerprint(ctx, claims)
     done: dict[str, AuditResult] = {}
+    pool = WitnessPool()
     if resume and partial_path.exists():
         data = json.loads(partial_path.read_text())
         diff = fingerprint_differences(data.get("fingerprint", {}), fp)
         if diff:
             raise ResumeMismatch(diff, data.get("fingerprint", {}), fp)
         done = {d["claim_id"]: AuditResult.from_dict(d) for d in data.get("claims", [])}
-    results: list[AuditResult] = []
+        pool = WitnessPool(data.get("pool"))
+    ctx.pool = pool if ctx.pool is None else ctx.pool
+    ctx.memo = {} if ctx.memo is None else ctx.memo
+    results: dict[str, AuditResult] = {}
     errors: list[ToolErrorRecord] = []
     resumed = []
-    for claim in claims:
-        if claim.id in done:
-            results.append(done[claim.id])
-            resumed.append(claim.id)
-            if on_result:
-                on_result(done[claim.id])
-            continue
+
+    def save():
+        write_json_atomic(partial_path, {"fingerprint": fp, "claims": [r.to_dict() for r in results.values()],
+                                         "pool": ctx.pool.to_json()})
+
+    def attempt(claim) -> AuditResult | None:
         try:
-            r = judge(claim, ctx)
+            return judge(claim, ctx)
         except Exception as exc:  # noqa: BLE001 - a crash is a tool error of the audit, never a verdict
             rec = ToolErrorRecord(claim.id, type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "")
             errors.append(rec)
@@ -464,12 +578,43 @@ def run_audit(claims: list[Claim], ctx: AuditContext, resume: bool = False,
                 f.write(f"=== {claim.id}: {type(exc).__name__}\n{traceback.format_exc()}\n")
             if on_result:
                 on_result(rec)
+            return None
+
+    pool_size_after: dict[str, int] = {}
+    for claim in claims:
+        if claim.id in done:
+            results[claim.id] = done[claim.id]
+            resumed.append(claim.id)
+            if on_result:
+                on_result(done[claim.id])
             continue
-        results.append(r)
-        write_json_atomic(partial_path, {"fingerprint": fp, "claims": [x.to_dict() for x in results]})
+        r = attempt(claim)
+        fam = getattr(claim, "pool_family", None)
+        pool_size_after[claim.id] = len(ctx.pool.entries.get(fam, [])) if fam else 0
+        if r is None:
+            continue
+        results[claim.id] = r
+        save()
         if on_result:
             on_result(r)
-    return AuditRun(results, errors, resumed)
+    # second pass: instances pooled after a claim was judged are part of its budget too
+    for claim in claims:
+        r = results.get(claim.id)
+        if r is None or r.outcome is not Outcome.VERIFIED or not _has_pooled_search(claim):
+            continue
+        fam = claim.pool_family
+        if len(ctx.pool.entries.get(fam, [])) <= pool_size_after.get(claim.id, 0):
+            continue
+        again = attempt(claim)
+        if again is None:
+            results.pop(claim.id, None)
+            continue
+        results[claim.id] = again
+        save()
+        if again.outcome is not r.outcome and on_result:
+            on_result(again)
+    ordered = [results[c.id] for c in claims if c.id in results]
+    return AuditRun(ordered, errors, resumed)
 
 
 class ResumeMismatch(Exception):

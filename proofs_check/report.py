@@ -60,9 +60,49 @@ def counts(results) -> dict:
     return out
 
 
+SEVERITY_ORDER = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
+
+
+def findings_markdown(data: dict) -> list[str]:
+    """The one-page summary: the findings table sorted by severity, one paragraph per HIGH finding."""
+    fs = [f for f in data.get("findings", []) if f["status"] == "confirmed"]
+    fs.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["id"]))
+    sc = data.get("severity_counts", {})
+    lines = ["## Findings", "",
+             f"{len(fs)} findings: {sc.get('HIGH', 0)} HIGH, {sc.get('MEDIUM', 0)} MEDIUM, {sc.get('LOW', 0)} LOW "
+             f"(HIGH: a statement false as printed or a theorem that does not cover its advertised setting; MEDIUM: a "
+             f"proof gap or inconsistency after whose repair the statement plausibly holds; LOW: a typo, notation or "
+             f"convention slip).", "",
+             "| finding | severity | about | root cause | claims | witness (observed/bound) | our correction |",
+             "|---|---|---|---|---|---|---|"]
+    for f in fs:
+        corr = "; ".join(f"`{c['claim']}` {verdict_word(c['outcome'], c['tier'])}" for c in f["corrected_verdicts"])
+        w = f"`{f['witness']}` ({fmt(f['ratio'])})" if f.get("witness") else "-"
+        lines.append(f"| **{md(f['title'])}** (`{f['id']}`) | {f['severity']} | {f['about'].replace('_', ' ')} | "
+                     f"{md(f['cause'])} | {', '.join('`' + c + '`' for c in f['violated_claims'])} | {w} | "
+                     f"{corr or '-'} |")
+    highs = [f for f in fs if f["severity"] == "HIGH"]
+    if highs:
+        lines += ["", "### HIGH findings", ""]
+        for f in highs:
+            lines += [f"**{f['title']}** ({f['where'] or f['id']}). {f['cause']}"
+                      + (f" {f['note']}" if f.get("note") else "")
+                      + (f" Witness: `{f['witness']}`, observed/bound {fmt(f['ratio'])}, replay with "
+                         f"`icl-verify replay {f['witness']}` from the audit folder." if f.get("witness") else ""), ""]
+    missing = [f for f in data.get("findings", []) if f["status"] != "confirmed"]
+    if missing:
+        lines += ["", "Findings of the registry not reproduced by this audit: "
+                  + ", ".join(f"`{f['id']}`" for f in missing) + ".", ""]
+    if data.get("finding_problems"):
+        lines += ["", "**Grouping problems** (each violated claim must belong to exactly one finding): "
+                  + "; ".join(md(p) for p in data["finding_problems"]), ""]
+    return lines
+
+
 def audit_markdown(data: dict) -> str:
-    """A referee report rendered from audit.json: per claim the tier, the work done, the source note, the
-    narrowing of the searched space, the verdict and the witness."""
+    """A referee report rendered from audit.json: the findings first (sorted by severity), then per claim in paper
+    order the tier, the work done, the source note, the narrowing of the searched space, the verdict and the
+    witness."""
     rows = data["claims"]
     c = data["counts"]
     env = data.get("environment", {})
@@ -73,7 +113,10 @@ def audit_markdown(data: dict) -> str:
              f"**Summary.** {len(rows)} claims: {c['violated']} violated, {c['verified']} verified, "
              f"{c['inconclusive']} inconclusive, {c['not_applicable']} not applicable."
              + (f" **{len(data['errors'])} tool error(s)**: " + ", ".join(e['claim_id'] for e in data['errors'])
-                if data.get("errors") else ""), "",
+                if data.get("errors") else ""), ""]
+    if data.get("findings"):
+        lines += findings_markdown(data)
+    lines += ["## Claims", "",
              "Tiers: `certified` = decided exactly or by rigorous enclosure over the declared domain; `exhaustive` = "
              "every case of a finite domain; `searched` = the stated number of evaluations over the declared space "
              "found nothing (evidence, not proof); `statistical` = Monte Carlo or training evidence with a confidence "
@@ -84,9 +127,11 @@ def audit_markdown(data: dict) -> str:
     for r in rows:
         w = f"`{r['witness']}`" if r.get("witness") else ""
         lines.append(f"| `{r['claim_id']}` | {md(r['source'])} | **{verdict_word(r['outcome'], r.get('tier'))}** | "
-                     f"{r.get('evaluations', 0)} of {r.get('budget', 0)} | {fmt(r.get('observed'))} | "
+                     f"{r.get('evaluations', 0)} of {r.get('budget', 0)}"
+                     + (f" + {r['confirmations']} at {data['config']['precision']} digits" if r.get("confirmations") else "")
+                     + f" | {fmt(r.get('observed'))} | "
                      f"{fmt(r.get('bound'))} | {fmt(r.get('ratio'))} | {w} |")
-    lines += ["", "## Claims", ""]
+    lines += [""]
     for r in rows:
         lines += [f"### `{r['claim_id']}`: {verdict_word(r['outcome'], r.get('tier'))}", "",
                   f"*Source:* {r['source']} (about: {r.get('about', 'statement')})", ""]
@@ -94,6 +139,7 @@ def audit_markdown(data: dict) -> str:
             lines += [f"*Source note:* {r['source_note']}", ""]
         lines += [f"*Statement:* {r['statement']}", "",
                   f"*Method:* {r['method']}; {r.get('evaluations', 0)} evaluations of a budget of {r.get('budget', 0)}"
+                  + (f", {r['confirmations']} confirmations at high precision" if r.get("confirmations") else "")
                   + (f"; space: {r['space']}" if r.get("space") else ""), ""]
         if r.get("narrowing"):
             lines += ["*Narrowing of the hypotheses in this search:* " + "; ".join(r["narrowing"]), ""]

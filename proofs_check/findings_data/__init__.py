@@ -1,0 +1,1 @@
+"""One module per paper with its ``FINDINGS`` (``proofs_check.findings.Finding`` data), reviewed like code."""
