@@ -154,10 +154,14 @@ def json_form(instance: dict) -> dict:
 
 @dataclass
 class _Judged:
+    """A confirmed evaluation; ``violated`` / ``holds`` are decided at the evaluation's own precision."""
+
     instance: dict
     checks: list
     ev: Evaluation
     method: object
+    violated: bool = False
+    holds: bool = True
 
 
 @dataclass
@@ -180,22 +184,20 @@ def _confirm(claim: Claim, inst: dict, ctx: AuditContext, method, dps: int | Non
     inst = json_form(inst)
     key = ("confirm", claim.id, ctx.precision if dps is None else dps, json.dumps(inst, sort_keys=True))
     if ctx.memo is not None and key in ctx.memo:
-        ev, checks = ctx.memo[key]
-        return _Judged(inst, checks, ev, method)
+        ev, checks, violated, holds = ctx.memo[key]
+        return _Judged(inst, checks, ev, method, violated, holds)
     checks = claim.check_hypotheses(inst)
     bad = [c for c in checks if not c.holds]
     if bad:
         raise ToolError(f"{claim.id}: its {method.kind} produced an instance outside the hypotheses "
                         f"({bad[0].name}: {bad[0].detail})")
     dps = ctx.precision if dps is None else dps
-    if dps is None:
-        ev = claim.evaluate(inst, dps=None)
-    else:
-        with mpmath.workdps(dps):
-            ev = claim.evaluate(inst, dps=dps)
+    with mpmath.workdps(dps):
+        ev = claim.evaluate(inst, dps=dps)
+        violated, holds = ev.violates(), ev.holds()
     if ctx.memo is not None:
-        ctx.memo[key] = (ev, checks)
-    return _Judged(inst, checks, ev, method)
+        ctx.memo[key] = (ev, checks, violated, holds)
+    return _Judged(inst, checks, ev, method, violated, holds)
 
 
 def _left_s(ctx: AuditContext, t0: float) -> float | None:
@@ -312,12 +314,12 @@ def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: flo
         j = _confirm(claim, inst, ctx, m)
         work.confirmations += 1
         work.judged.append(j)
-        if j.ev.violates():
+        if j.violated:
             confirmed_causes |= set(claim.causes(j.instance, j.ev) or [])
             if not any_causes or covered <= confirmed_causes:
                 break
     if max(res.best_value, best_pool[0] if best_pool else -math.inf) > 1 and \
-            not any(j.ev.violates() for j in work.judged):
+            not any(j.violated for j in work.judged):
         work.notes.append(f"float64 flagged observed/bound {res.best_value:.4g}, the {ctx.precision}-digit "
                           "evaluation does not confirm it")
 
@@ -347,7 +349,7 @@ def _run_grid(claim: Claim, ctx: AuditContext, m, work: _Work, t0: float) -> Non
         j = _confirm(claim, inst, ctx, m, dps=ctx.precision)
         work.evaluations += 1
         work.judged.append(j)
-        if m.stop_at_first and j.ev.violates():
+        if m.stop_at_first and j.violated:
             break
     if m.precision == "float64":
         if screened and all(v == -math.inf for v, _, _ in screened):
@@ -425,7 +427,7 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
         reason = "; ".join(work.undecidable) or "no instance was judged"
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=time.monotonic() - t0, details=work.details,
                            summary=reason, **common)
-    violators = [j for j in work.judged if j.ev.violates()]
+    violators = [j for j in work.judged if j.violated]
     refuting = [j for j in violators if getattr(j.method, "may_violate", True)]
     if refuting:
         w = _smallest(claim, refuting)
@@ -470,7 +472,7 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, stopped_by="time cap", summary=(
             f"stopped by the time cap ({ctx.time_cap_s:.0f}s) after {', '.join(work.capped)}; worst observed/bound "
             f"so far {worst.ev.ratio:.4g}"), **nums, **common)
-    straddling = [j for j in work.judged if not j.ev.holds()]
+    straddling = [j for j in work.judged if not j.holds]
     if straddling:
         j = straddling[0]
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
@@ -480,10 +482,11 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
     if failed_side:
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
             f"side check '{failed_side[0].name}' fails: {failed_side[0].detail}"), **nums, **common)
-    if work.undecidable:
-        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
-            "; ".join(work.undecidable) + f" (computed parts hold: worst observed/bound {worst.ev.ratio:.4g})"),
-            **nums, **common)
+    if work.undecidable:   # the side computations document the claim; their ratio is no verdict's number
+        return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, hypotheses=worst.checks,
+                           details={**nums["details"], "side_computation_worst_ratio": worst.ev.ratio},
+                           summary="; ".join(work.undecidable) + f" (side computations: worst observed/bound "
+                                                                 f"{worst.ev.ratio:.4g})", **common)
     tier = max(work.tiers, key=lambda t: TIER_RANK[t])
     how = {Tier.CERTIFIED: "certified", Tier.EXHAUSTIVE: "every case checked", Tier.SEARCHED: "searched",
            Tier.STATISTICAL: "statistical evidence", Tier.INSTANCE: "holds on the given instances"}[tier]

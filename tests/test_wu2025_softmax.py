@@ -1,5 +1,6 @@
 """Softmax attention (App E): the naive swap, our sink-gate substitute, Theorem 2's 4L block, and the claims of
-Theorem 2 / Lemma 16 (proofs_check.audits.wu2025_ext)."""
+Theorem 2 / Lemma 16 and our substitutes (proofs_check.audits.wu2025.softmax) through the verdict engine: each
+claim's verdict and tier, and mutations that change the verdict (violations replay from their witness file)."""
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -12,9 +13,11 @@ import torch
 
 from numeric.wu2025 import softmax as S
 from numeric.wu2025.prompt import Prompt, convert, initial_tokens, make_prompt
-from proofs_check.audit import AuditContext
-from proofs_check.audits import wu2025_ext as ext
-from proofs_check.claims import Outcome
+from proofs_check.audits.wu2025 import softmax as ext
+from proofs_check.claims import Outcome, Tier
+from proofs_check.engine import AuditContext, judge
+from proofs_check.methods import Search
+from proofs_check.witness import replay
 from symbolic.activations import get_activation
 from symbolic.wu2025.assemble import box_bounds, build_construction
 from symbolic.wu2025.config import WuConfig
@@ -145,19 +148,42 @@ def test_theorem2_fit_improves_with_width():
 # ------------------------------------------------------------------------------------------------ claims
 
 
-def test_lemma16_arithmetic_holds_and_the_checker_can_fail():
+@pytest.fixture
+def registry(monkeypatch):
+    """``replay`` finds a witness's claim in the registry: point the wu2025 entry at the claims of this module (and
+    of appg), so these tests do not depend on the rest of the paper's claims."""
+    import proofs_check.registry as reg
+    from proofs_check.audits.wu2025.appg import APPG_CLAIMS
+
+    real = reg.claims_for
+    monkeypatch.setattr(reg, "claims_for",
+                        lambda paper: list(ext.SOFTMAX_CLAIMS + APPG_CLAIMS) if paper == "wu2025" else real(paper))
+
+
+def _ctx(tmp_path, **kw):
+    return AuditContext(paper="wu2025", out_dir=tmp_path, **kw)
+
+
+def test_lemma16_arithmetic_is_certified_and_a_misprinted_step_is_an_exact_violation(tmp_path, registry):
     for name, (lhs, rhs) in ext.lemma16_identities().items():
         assert sp.simplify(lhs - rhs) == 0, name
-    L, B, D, d, n = sp.symbols("L B_x D d n", positive=True)
-    wrong = L * sp.sqrt(d * n) * B / D + L * (6 * sp.sqrt(d * n) + sp.sqrt(n)) * B / (2 * D) - \
-        L * (7 * sp.sqrt(d * n) + sp.sqrt(n)) * B / (2 * D)
-    assert sp.simplify(wrong) != 0
-    r = ext.Lemma16Arithmetic().audit(AuditContext("wu2025", budget_s=5))
-    assert r.outcome is Outcome.VERIFIED and r.certified
     assert str(ext.lemma16_case1_threshold()) == "d*n/4 - 1/4"
+    r = judge(ext.Lemma16Arithmetic(), _ctx(tmp_path))
+    assert r.outcome is Outcome.VERIFIED and r.tier is Tier.CERTIFIED and r.evaluations == len(ext.LEMMA16_STEPS)
+
+    final = "final sum (E.4) + output side"
+
+    class Misprinted(ext.Lemma16Arithmetic):   # the final sum with 7 sqrt(dn) where the pieces give 8
+        steps = {**ext.LEMMA16_STEPS, final: (ext.LEMMA16_STEPS[final][0], "L*(7*sqrt(d*n) + sqrt(n))*B_x/(2*D)")}
+
+    bad = judge(Misprinted(), _ctx(tmp_path))
+    assert bad.outcome is Outcome.VIOLATED and bad.tier is Tier.EXACT
+    assert bad.details["identity"] == final and bad.details["residual"] != "0"
+    rep = replay(tmp_path / bad.witness)   # the instance carries the step: the registered claim replays it
+    assert rep.reproduced and rep.outcome is Outcome.VIOLATED
 
 
-def test_lemma17_delta_formula_and_sizes():
+def test_lemma17_delta_formula_sizes_and_the_existence_verdict(tmp_path):
     with mpmath.workdps(40):
         n, V, d, rmin, rmax, eps = 3, 1, 1, mpmath.mpf(1), mpmath.mpf(2), mpmath.mpf("0.5")
         c = (V + 1) ** 4 * (2 * mpmath.log(n) + 3) * mpmath.pi * d
@@ -165,62 +191,139 @@ def test_lemma17_delta_formula_and_sizes():
         direct = pre * mpmath.exp(-(V + 1) ** 4 * (2 * mpmath.log(n) + 3) * mpmath.pi * d * rmax**2 / (4 * eps * rmin))
         assert abs(ext.lemma17_log10_delta(n, V, d, rmin, rmax, eps) - mpmath.log10(direct)) < 1e-30
     rows = ext.lemma16_sizes()
+    assert [r["D"] for r in rows] == [2, 4, 4093]
     assert float(rows[0]["log10_delta"]) < -400            # even d = 1, n = 2, D = 2
     assert float(rows[-1]["log10_delta"]) < -1e100
-    r = ext.Lemma16().audit(AuditContext("wu2025", budget_s=5))
-    assert r.outcome is Outcome.INCONCLUSIVE and "existence only" in r.summary
+    r = judge(ext.Lemma16(), _ctx(tmp_path))
+    assert r.outcome is Outcome.INCONCLUSIVE and r.summary.startswith("existence only") and r.witness is None
+    assert [row["log10_delta"] for row in r.details["sizes"]] == [row["log10_delta"] for row in rows]
+
+    class Coarse(ext.Lemma16):   # side data against the claim (a granularity too coarse) can never refute it
+        def evaluate(self, instance, dps=None):
+            ev = super().evaluate(instance, dps)
+            return type(ev)(ev.observed * 2, ev.bound, ev.details)
+
+    r = judge(Coarse(), _ctx(tmp_path))
+    assert r.outcome is Outcome.INCONCLUSIVE and r.witness is None and "cannot refute" in r.summary
 
 
-def test_theorem2_proof_constant_violation_is_replayable(tmp_path, monkeypatch):
+def test_theorem2_proof_constant_violation_is_exact_and_replays_and_the_repair_holds(tmp_path, registry):
     claim = ext.Theorem2ProofEta()
-    inst = {"eta": 0.5, "eps": 1e-3, "D_w": 21}
     with mpmath.workdps(50):
-        ev = claim.evaluate(inst, dps=50)
+        ev = claim.evaluate({"eta": "1/2", "eps": "1/1000", "D_w": 21}, dps=50)
         assert ev.violates() and abs(ev.ratio - 2) < 1e-12
-    assert not claim.evaluate({"eta": 1.0, "eps": 1e-3, "D_w": 21}).violates()
-    r = claim.audit(AuditContext("wu2025", budget_s=2, out_dir=tmp_path))
-    assert r.outcome is Outcome.VIOLATED and Path(r.witness).exists()
-    data = json.loads(Path(r.witness).read_text())
-    assert data["claim"] == claim.id and data["instance"]["eta"] < 1
-    import proofs_check.registry as reg
+    assert not claim.evaluate({"eta": "1", "eps": "1/1000", "D_w": 21}).violates()
+    r = judge(claim, _ctx(tmp_path))
+    assert r.outcome is Outcome.VIOLATED and r.tier is Tier.EXACT and r.ratio == pytest.approx(100, rel=1e-12)
+    data = json.loads((tmp_path / r.witness).read_text())
+    assert data["claim"] == claim.id and data["instance"] == {"eta": "1/100", "eps": "1/1000000", "D_w": 1}
+    rep = replay(tmp_path / r.witness)
+    assert rep.reproduced and rep.outcome is Outcome.VIOLATED and not rep.disagreements
 
-    monkeypatch.setattr(reg, "claims_for", lambda paper: list(ext.CLAIMS_EXT))
-    from proofs_check.witness import replay
+    class Repaired(ext.Theorem2ProofEta):   # kappa = eta eps / sqrt(D_w): the chain then gives eta eps
+        def chain(self, eta, eps, D_w):
+            kappa = eta * eps / sp.sqrt(D_w)
+            return kappa, sp.sqrt(D_w) * kappa
 
-    rr = replay(Path(r.witness))
-    assert rr.outcome is Outcome.VIOLATED and "50 digits" in rr.method
+    ok = judge(Repaired(), _ctx(tmp_path / "repaired"))
+    assert ok.outcome is Outcome.VERIFIED and ok.tier is Tier.SEARCHED and ok.ratio == pytest.approx(1)
+    assert ok.narrowing == list(ext.Theorem2ProofEta.narrowing)
+
+
+def test_theorem2_is_undecidable_with_the_fitted_4l_model_as_side_data(tmp_path):
+    r = judge(ext.Theorem2(), _ctx(tmp_path, budget=0.34))     # 510 Adam steps of the fit (1500 at budget 1)
+    assert r.outcome is Outcome.INCONCLUSIVE and r.summary.startswith("existence only") and r.witness is None
+    assert r.details["model"] == "fitted_4L" and r.details["layers"] == 4 * MICRO.L and r.details["fit_steps"] == 510
+    assert r.details["max_eps_over_eta"] < 0.1
+
+    class Strict(ext.Theorem2):   # our model at a far smaller eps: evidence against, never a violation
+        def grid(self, ctx):
+            return [{**inst, "eps": "1e-6"} for inst in super().grid(ctx)]
+
+    s = judge(Strict(), _ctx(tmp_path, budget=0.34))
+    assert s.outcome is Outcome.INCONCLUSIVE and s.witness is None and "cannot refute" in s.summary
 
 
 class _SmallGates(ext.SoftmaxGates):
     M = 20  # the registered claim uses M = 80; the same code at a size whose certificate takes a second
+    methods = Search(evaluations=300, floor=64, batch=32)
 
 
-def test_softmax_gates_claim_float_and_highprec_agree():
+class _HalvedCertificate(_SmallGates):
+    def evaluate(self, instance, dps=None):
+        ev = super().evaluate(instance, dps)
+        return type(ev)(ev.observed, ev.bound / 2, ev.details)
+
+
+def test_softmax_gates_float_and_highprec_agree_and_a_halved_certificate_is_violated(tmp_path):
     claim = _SmallGates()
     for which, z in (("r", 0.3), ("rp", -2.9), ("r", 3.1)):
-        inst = {"which": which, "z": z, "R": "3.1"}
+        inst = {"which": which, "z": z, **claim.family}
         assert all(h.holds for h in claim.check_hypotheses(inst))
         lo = claim.evaluate(inst)
         with mpmath.workdps(50):
             hi = claim.evaluate(inst, dps=50)
         assert abs(float(hi.observed) - lo.observed) < 1e-12 and hi.ratio <= 1
-    assert not all(h.holds for h in claim.check_hypotheses({"which": "r", "z": 3.2, "R": "3.1"}))
-    r = claim.audit(AuditContext("wu2025", budget_s=4))
-    assert r.outcome is Outcome.VERIFIED and 0.9 < r.ratio <= 1   # the certificate is sound and tight
+    assert not all(h.holds for h in claim.check_hypotheses({"which": "r", "z": 3.2, **claim.family}))
+    assert not all(h.holds for h in ext.SoftmaxGates().check_hypotheses({"which": "r", "z": 0.0, **claim.family}))
+    r = judge(claim, _ctx(tmp_path))
+    assert r.outcome is Outcome.VERIFIED and r.tier is Tier.SEARCHED and 0.9 < r.ratio <= 1  # sound and tight
+    assert r.evaluations >= r.budget == 300 and "seconds" not in r.details["certificate"]
+    bad = judge(_HalvedCertificate(), _ctx(tmp_path))
+    assert bad.outcome is Outcome.VIOLATED and bad.tier is Tier.HIGH_PRECISION and bad.ratio > 1.5
+    rep = replay(tmp_path / bad.witness, claim=_HalvedCertificate())
+    assert rep.reproduced and not rep.disagreements
 
 
-def test_claims_ext_are_well_formed():
-    ids = [c.id for c in ext.CLAIMS_EXT]
-    assert len(ids) == len(set(ids)) and all(i.startswith("wu2025.") for i in ids)
-    kinds = {c.id: c.source.kind for c in ext.CLAIMS_EXT}
-    assert kinds["wu2025.softmax.gates"] == kinds["wu2025.softmax.icgd"] == kinds["wu2025.appG.gaussian"] == "ours"
-    assert kinds["wu2025.theorem2"] == kinds["wu2025.lemma16"] == "paper"
+class _CoarseSinkModel(ext.SoftmaxICGD):
+    """The claim's code with 8 gates instead of 80 (a perturbed model): Theorem 2's eta eps no longer holds."""
+    stated_sub = {**ext.SINK_SUB, "M": 8}
+    methods = Search(evaluations=4, floor=4, batch=4, portfolio=("explore",))
+
+
+def test_softmax_icgd_a_coarser_model_is_violated_and_replays(tmp_path):
+    claim = ext.SoftmaxICGD()
+    space = claim.search_space(_ctx(tmp_path))
+    inst = space.decode(space.seeds[0])
+    assert all(h.holds for h in claim.check_hypotheses(inst))
+    assert claim.evaluate(inst).ratio < 0.5
+    assert not all(h.holds for h in claim.check_hypotheses({**inst, "eps": "1e-3"}))   # not the stated eps
+    bad = judge(_CoarseSinkModel(), _ctx(tmp_path))
+    assert bad.outcome is Outcome.VIOLATED and bad.tier is Tier.HIGH_PRECISION and bad.ratio > 2
+    rep = replay(tmp_path / bad.witness, claim=_CoarseSinkModel())
+    assert rep.reproduced and not rep.disagreements
+    w = json.loads((tmp_path / bad.witness).read_text())
+    lo = _CoarseSinkModel().evaluate(w["instance"])
+    assert abs(lo.observed - float(w["observed"])) < 1e-9 * float(w["observed"])   # float64 agrees with 50 digits
+    assert not all(h.holds for h in claim.check_hypotheses(w["instance"]))        # another model than the claim's
+
+
+def test_softmax_claims_are_well_formed():
+    from proofs_check.claims import Claim
+    from proofs_check.methods import methods_of
+
+    ids = [c.id for c in ext.SOFTMAX_CLAIMS]
+    assert ids == ["wu2025.theorem2", "wu2025.theorem2.proof_eta", "wu2025.lemma16", "wu2025.lemma16.arithmetic",
+                   "wu2025.softmax.gates", "wu2025.softmax.icgd"]
+    for c in ext.SOFTMAX_CLAIMS:
+        assert c.source.paper == "wu2025" and methods_of(c) and "audit" not in type(c).__dict__
+        assert type(c).evaluate is not Claim.evaluate
+    kinds = {c.id: (c.source.kind, c.source.about) for c in ext.SOFTMAX_CLAIMS}
+    assert kinds["wu2025.softmax.gates"][0] == kinds["wu2025.softmax.icgd"][0] == "ours"
+    assert kinds["wu2025.theorem2"] == kinds["wu2025.lemma16"] == ("paper", "statement")
+    assert kinds["wu2025.theorem2.proof_eta"] == kinds["wu2025.lemma16.arithmetic"] == ("paper", "proof_step")
+
+
+def test_softmax_claims_are_registered():
+    from proofs_check.registry import get_claim
+
+    for c in ext.SOFTMAX_CLAIMS:
+        assert type(get_claim(c.id)) is type(c)
 
 
 @pytest.mark.slow
-def test_theorem2_and_softmax_icgd_audits():
-    r = ext.Theorem2().audit(AuditContext("wu2025", budget_s=90))
-    assert r.outcome is Outcome.INCONCLUSIVE and r.details["sink_model"]["max_eps_over_eta"] < 1e-4
-    assert r.details["fitted_4L_model"]["max_eps_over_eta"] < 0.1
-    r = ext.SoftmaxICGD().audit(AuditContext("wu2025", budget_s=60))
-    assert r.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and r.ratio < 1
+def test_theorem2_and_softmax_icgd_at_the_default_budget(tmp_path):
+    r = judge(ext.Theorem2(), _ctx(tmp_path))
+    assert r.outcome is Outcome.INCONCLUSIVE and r.details["max_eps_over_eta"] < 0.1
+    r = judge(ext.SoftmaxICGD(), _ctx(tmp_path))
+    assert r.outcome is Outcome.VERIFIED and r.tier is Tier.SEARCHED and r.ratio < 1 and r.evaluations >= r.budget == 96
