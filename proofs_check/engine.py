@@ -331,41 +331,58 @@ def _run_grid(claim: Claim, ctx: AuditContext, m, work: _Work, t0: float) -> Non
     work.planned += len(insts)
     work.spaces.append(m.describe())
     work.tiers.append(m.tier)
-    screened = []
+    if m.precision != "float64":
+        for k, inst in enumerate(insts):
+            if _left_s(ctx, t0) == 0.0:
+                work.capped.append(f"{k} of {len(insts)} grid instances")
+                break
+            j = _confirm(claim, inst, ctx, m, dps=ctx.precision)
+            work.evaluations += 1
+            work.judged.append(j)
+            if m.stop_at_first and j.violated:
+                break
+        return
+    # screened in float64; a flagged instance is confirmed at high precision (a scan goes on past a false alarm)
+    screened, confirmed = [], set()
+
+    def confirm(k, inst):
+        if k in confirmed:
+            return None
+        confirmed.add(k)
+        j = _confirm(claim, inst, ctx, m)
+        work.confirmations += 1
+        work.judged.append(j)
+        return j
+
     for k, inst in enumerate(insts):
         if _left_s(ctx, t0) == 0.0:
             work.capped.append(f"{k} of {len(insts)} grid instances")
             break
-        if m.precision == "float64":
-            checks = claim.check_hypotheses(json_form(inst))
-            bad = [c for c in checks if not c.holds]
-            if bad:
-                raise ToolError(f"{claim.id}: grid instance outside the hypotheses ({bad[0].name}: {bad[0].detail})")
-            screened.append((float_ratios(claim, [json_form(inst)])[0], k, inst))
-            work.evaluations += 1
-            if m.stop_at_first and screened[-1][0] > 1:
-                break
-            continue
-        j = _confirm(claim, inst, ctx, m, dps=ctx.precision)
+        inst = json_form(inst)
+        bad = [c for c in claim.check_hypotheses(inst) if not c.holds]
+        if bad:
+            raise ToolError(f"{claim.id}: grid instance outside the hypotheses ({bad[0].name}: {bad[0].detail})")
+        screened.append((float_ratios(claim, [inst])[0], k, inst))
         work.evaluations += 1
-        work.judged.append(j)
-        if m.stop_at_first and j.violated:
-            break
-    if m.precision == "float64":
-        if screened and all(v == -math.inf for v, _, _ in screened):
-            raise ToolError(f"{claim.id}: no grid instance could be evaluated in float64")
-        flagged = [s for s in screened if s[0] > 1]
-        picks = (flagged[:1] if m.stop_at_first else flagged[:3]) + sorted(screened, key=lambda s: (-s[0], s[1]))[:1]
-        seen = set()
-        for _, k, inst in picks:
-            if k in seen:
-                continue
-            seen.add(k)
-            j = _confirm(claim, inst, ctx, m)
-            work.confirmations += 1
-            work.judged.append(j)
-        work.details.setdefault("grid", []).append({"instances": len(insts), "screened_float64": len(screened),
-                                                   "float64_worst_ratio": max(s[0] for s in screened)})
+        if m.stop_at_first and screened[-1][0] > 1:
+            j = confirm(k, inst)
+            if j is not None and j.violated:
+                break
+    if not screened or all(v == -math.inf for v, _, _ in screened):
+        raise ToolError(f"{claim.id}: no grid instance could be evaluated in float64")
+    if not m.stop_at_first:
+        for _, k, inst in [s for s in screened if s[0] > 1][:3]:
+            confirm(k, inst)
+    v, k, inst = max(screened, key=lambda s: (s[0], -s[1]))
+    if m.confirm_worst:
+        confirm(k, inst)
+    elif k not in confirmed:
+        ev = claim.evaluate(inst, dps=None)
+        work.judged.append(_Judged(inst, claim.check_hypotheses(inst), ev, m, False, ev.holds()))
+        work.notes.append(f"the float64-worst instance (observed/bound {v:.4g}) is not confirmed at high precision "
+                          "(declared by the claim: too large for it); every flagged instance is")
+    work.details.setdefault("grid", []).append({"instances": len(insts), "screened_float64": len(screened),
+                                               "float64_worst_ratio": v})
 
 
 def _violation_tier(method) -> Tier:

@@ -49,7 +49,9 @@ class Grid:
     case of a finite domain; ``SEARCHED`` for a sample of the domain; ``STATISTICAL`` for Monte Carlo or training
     evidence).  ``stop_at_first``: the grid is ordered by size and the first violation ends it (the smallest
     witness).  ``may_violate``: False for optimisation / training evidence, which can support but never refute a
-    claim (a failing instance makes the verdict ``inconclusive``)."""
+    claim (a failing instance makes the verdict ``inconclusive``).  ``confirm_worst`` (float64 grids): False when the
+    float64-worst instance is too large for a high-precision run; every flagged instance is still confirmed and the
+    verdict says the worst ratio is float64."""
 
     tier: Tier = Tier.SEARCHED
     precision: str = "high"
@@ -57,6 +59,7 @@ class Grid:
     stop_at_first: bool = False
     may_violate: bool = True
     label: str = ""
+    confirm_worst: bool = True
     kind: str = "grid"
 
     def __post_init__(self):

@@ -42,8 +42,11 @@ class Candidate:
 
 @dataclass
 class SearchSpace:
-    """Where a claim's instances live.  ``description`` declares the space (printed beside the verdict);
-    ``gradient(candidate) -> (value, d value / d vector)`` is optional (torch autograd through the decode)."""
+    """Where a claim's instances live.  ``decode`` maps EVERY candidate ``sample`` or a strategy can produce (any
+    real vector of the candidate's length) into an instance inside the claim's hypotheses: it projects, rescales or
+    clips, it does not reject (a ValueError there counts as a failed evaluation).  ``description`` declares the
+    space (printed beside the verdict); ``gradient(candidate) -> (value, d value / d vector)`` is optional (torch
+    autograd through the decode)."""
 
     sample: Callable[[np.random.Generator], Candidate]
     decode: Callable[[Candidate], dict]

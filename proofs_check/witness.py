@@ -130,6 +130,11 @@ def _tolerance(tier: str | None, dps: int):
 
 
 def _agrees(stored: str, value, tol) -> bool:
+    if isinstance(value, float):   # a float64 constant: stored as its repr, compared as the same double
+        try:
+            return float(stored) == value or (math.isnan(value) and math.isnan(float(stored)))
+        except (TypeError, ValueError):
+            return False
     try:
         s = mpmath.mpf(stored)
     except (TypeError, ValueError):

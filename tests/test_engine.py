@@ -262,3 +262,25 @@ def test_the_witness_pool_carries_one_claims_instances_to_another(tmp_path, orde
     assert r.outcome is Outcome.VIOLATED, r.summary           # the other claim's corner, adopted and confirmed
     assert r.details["pool"]["re_evaluated"] >= 1 and r.details["pool"]["best_from"] == "planted.false_bound"
     assert r.evaluations > alone.evaluations and r.budget > alone.budget   # pool re-evaluation counts as budget
+
+
+def test_two_processes_with_different_hash_seeds_give_the_same_audit(tmp_path):
+    """Set ordering and other per-process randomness must not reach a verdict, a number or a witness."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"h{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "proofs_check", "audit", "planted", "--out", str(out)], env=env,
+                       check=True, capture_output=True)
+        data = json.loads((out / "audit.json").read_text())
+        outs.append((out, [{k: v for k, v in c.items() if k != "seconds"} for c in data["claims"]]))
+    (a, ra), (b, rb) = outs
+    assert [{k: v for k, v in r.items() if k != "counterexample"} for r in ra] == \
+        [{k: v for k, v in r.items() if k != "counterexample"} for r in rb]
+    for r in ra:
+        if r.get("witness"):
+            assert (a / r["witness"]).read_text() == (b / r["witness"]).read_text()
