@@ -6,6 +6,7 @@ claim's result is still written).
 """
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -103,6 +104,33 @@ def audit_data(entry, ctx: AuditContext, claims, run, env) -> dict:
             "errors": [e.to_dict() for e in run.errors]}
 
 
+def certify(out_dir: Path, data: dict) -> dict:
+    """Certificates of the audit's violations (and of the verified claims with a certificate builder, for the
+    configurations of their worst instances), re-checked by the independent checker; the ledger; and each claim row
+    annotated with its ledger status (no verdict changes: the ledger says what the checker proved)."""
+    from .certificates import certify_audit
+    from .checker import check_dir
+    from .ledger import write_ledger
+
+    configs = {}
+    for row in data["claims"]:
+        worst = (row.get("details") or {}).get("worst_instance") or {}
+        if row["outcome"] == "verified" and isinstance(worst, dict) and "config" in worst:
+            configs[row["claim_id"]] = [worst["config"]]
+    write_json_atomic(out_dir / "audit.json", data)
+    certify_audit(out_dir, configs=configs)
+    results = check_dir(out_dir)
+    write_ledger(out_dir, results=results)
+    ledger = json.loads((out_dir / "ledger.json").read_text())
+    status = {r["claim_id"]: r["status"] for r in ledger["claims"]}
+    for row in data["claims"]:
+        row["ledger"] = status.get(row["claim_id"], "not checked")
+    for f in data.get("findings", []):
+        f["witness_certified"] = status.get(f["witness_claim"]) == "violated-certified"
+    return {"accepted": sum(r.ok for r in results), "rejected": sum(not r.ok for r in results),
+            "counts": ledger["counts"]}
+
+
 def main(args) -> int:
     entry = paper_entry(args.paper)
     module = claims_module(args.paper)
@@ -120,6 +148,8 @@ def main(args) -> int:
         progress.close()
     env = environment(precision=ctx.precision, seed=ctx.seed)
     data = audit_data(entry, ctx, claims, run, env)
+    if not getattr(args, "no_certificates", False):
+        data["certificates"] = certify(Path(ctx.out_dir), data)
     write_json_atomic(Path(ctx.out_dir) / "audit.json", data)
     if args.json:
         write_json_atomic(args.json, data)
@@ -128,6 +158,10 @@ def main(args) -> int:
     print(table(run.results))
     print(f"\n{counts(run.results)}; JSON {args.json or Path(ctx.out_dir) / 'audit.json'}, "
           f"report {Path(ctx.out_dir) / 'referee_report.md'}")
+    if data.get("certificates"):
+        c = data["certificates"]
+        print(f"certificates: {c['accepted']} accepted, {c['rejected']} rejected by the independent checker; "
+              f"ledger {Path(ctx.out_dir) / 'ledger.md'} ({', '.join(f'{n} {k}' for k, n in c['counts'].items() if n)})")
     if run.errors:
         names = ", ".join(e.claim_id for e in run.errors)
         print(f"icl-verify: tool error in {len(run.errors)} claim(s): {names}; tracebacks in "

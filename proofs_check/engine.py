@@ -479,7 +479,7 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
                            summary=summary, **common)
     worst = max(work.judged, key=lambda j: (j.ev.ratio if not math.isnan(j.ev.ratio) else -math.inf))
     nums = dict(bound=worst.ev.bound, observed=worst.ev.observed, ratio=worst.ev.ratio, hypotheses=worst.checks,
-                details={**work.details, **worst.ev.details})
+                details={**work.details, **worst.ev.details, "worst_instance": worst.instance})
     seconds = time.monotonic() - t0
     if violators:
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(

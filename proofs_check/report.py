@@ -77,7 +77,9 @@ def findings_markdown(data: dict) -> list[str]:
              "|---|---|---|---|---|---|---|"]
     for f in fs:
         corr = "; ".join(f"`{c['claim']}` {verdict_word(c['outcome'], c['tier'])}" for c in f["corrected_verdicts"])
-        w = f"`{f['witness']}` ({fmt(f['ratio'])})" if f.get("witness") else "-"
+        w = (f"`{f['witness']}` ({fmt(f['ratio'])}"
+             + ("; certified" if f.get("witness_certified") else "; not certified" if "witness_certified" in f else "")
+             + ")") if f.get("witness") else "-"
         lines.append(f"| **{md(f['title'])}** (`{f['id']}`) | {f['severity']} | {f['about'].replace('_', ' ')} | "
                      f"{md(f['cause'])} | {', '.join('`' + c + '`' for c in f['violated_claims'])} | {w} | "
                      f"{corr or '-'} |")
@@ -116,17 +118,23 @@ def audit_markdown(data: dict) -> str:
                 if data.get("errors") else ""), ""]
     if data.get("findings"):
         lines += findings_markdown(data)
+    if data.get("certificates"):
+        cc = data["certificates"]
+        lines += [f"Certificates: {cc['accepted']} accepted and {cc['rejected']} rejected by the independent checker "
+                  f"(`icl-verify check DIR` re-checks them); the ledger (`ledger.md`) says per claim what is proven "
+                  f"and what is evidence.", ""]
     lines += ["## Claims", "",
              "Tiers: `certified` = decided exactly or by rigorous enclosure over the declared domain; `exhaustive` = "
              "every case of a finite domain; `searched` = the stated number of evaluations over the declared space "
              "found nothing (evidence, not proof); `statistical` = Monte Carlo or training evidence with a confidence "
              "interval. A `violated` verdict is confirmed `exact`, at `high-precision` (>= 50 digits) or "
              "`statistical`, and replays with `icl-verify replay <witness>`.", "",
-             "| claim | source | verdict (tier) | evaluations | observed | bound | observed/bound | witness |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| claim | source | verdict (tier) | ledger | evaluations | observed | bound | observed/bound | witness |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         w = f"`{r['witness']}`" if r.get("witness") else ""
         lines.append(f"| `{r['claim_id']}` | {md(r['source'])} | **{verdict_word(r['outcome'], r.get('tier'))}** | "
+                     f"{r.get('ledger', '-')} | "
                      f"{r.get('evaluations', 0)} of {r.get('budget', 0)}"
                      + (f" + {r['confirmations']} at {data['config']['precision']} digits" if r.get("confirmations") else "")
                      + f" | {fmt(r.get('observed'))} | "
@@ -144,6 +152,8 @@ def audit_markdown(data: dict) -> str:
         if r.get("narrowing"):
             lines += ["*Narrowing of the hypotheses in this search:* " + "; ".join(r["narrowing"]), ""]
         lines += [f"*Finding:* {r['summary']}", ""]
+        if r.get("ledger"):
+            lines += [f"*Ledger:* {r['ledger']} (see ledger.md: what the independent checker proved)", ""]
         if r.get("hypotheses"):
             lines.append("*Hypotheses checked:* " + "; ".join(
                 f"{h['name']} ({'holds' if h['holds'] else 'fails'}{': ' + h['detail'] if h['detail'] else ''})"

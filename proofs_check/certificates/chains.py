@@ -1,0 +1,304 @@
+"""Certified verdicts for Wu et al.: enclosure certificates of the approximants' sup errors, and chain certificates
+of our corrected per-layer bounds on the safe radius (``wu2025.lemma2.safe``, ``lemma3.safe``, ``lemma4.safe``).
+
+A chain certifies a claim for ONE configuration (activation, N, K, d_x, d_y, B_v, B_x, B_y, the construction's
+approximants with M knots on the safe radius R) over the claim's whole hypothesis domain in the data: every
+prompt with ||x_i||_2 <= B_x (all n+1 tokens), ||y_i||_2 <= B_y, every weight vector with ||v_jk||_2 <= B_v, and
+every n >= 1.  Its steps are the proof of Lemma 2 (3.9) written out:
+
+    e_1 <= eps,  e_j <= eps + L_r B_v sqrt(K) e_{j-1}   (the coordinate errors of pbar(j); C.7, the sup, the
+                                                        mean value theorem, Cauchy-Schwarz)
+    ||pbar(j) - p(j)||_2 <= sqrt(K_j) e_j               (norm equivalence)
+
+under the conditions that every pre-activation lies in [-R, R] (certified: B_v B_x <= R and
+B_v sqrt(K) (sup_{|t| <= rho_{j-1}} |r| + eps) <= R, with the sups as certified constants), then Lemma 3's
+|rbar'(j-1) - r'(j-1)| <= eps' + L_r' B_v ||pbar(j-1) - p(j-1)||_2 and Lemma 4's |g - u| <= eps_l + L_l e_N.  The
+constants eps, eps', L_r, L_r', L_l and the levels are sup-defined and proven by covers (Arb branch and bound);
+the conclusion compares the composed bound with the claim's bound at the claim's own constants (the certified sup
+error the construction reports, the exact Lipschitz constants).  Lemma 6 (safe) resists: see ``LEMMA6``.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy as sp
+
+from symbolic.activations import T, get_activation
+from symbolic.losses import Z, get_loss
+from symbolic.wu2025 import bounds as B
+from symbolic.wu2025 import constants as C
+
+from ..checker import check_certificate
+from .common import (BITS, CoverFailed, base, cover, exact, exactify, q, sup_constant, text)
+from .wu2025 import Max0, name_of
+
+AXIOMS = {
+    "construction": "The construction's layers compute the approximant semantics exactly: layer j (C.7)-(C.8) writes "
+                    "pbar_i(j)[k] = rbar(v_jk^T pbar_i(j-1)) with pbar_i(0) = x_i, the derivative layer (C.11) writes "
+                    "rbar'_i(j-1)[k] = rbar'(v_jk^T pbar_i(j-1)), and for in-context tokens (t = 1) the gated loss "
+                    "MLP (C.14) writes g_i[k] = ubar(pbar_i(N)[k], y_i[k]); for every n, every token (the score does "
+                    "not depend on the key token, whose w slot holds the same w; the 1/(n+1) normalisation cancels).",
+    "sup": "For z in [-R, R]: |f(z) - fbar(z)| <= sup_{[-R, R]} |f - fbar| (definition of the sup).",
+    "mean value": "For a, b in [-R, R] and f differentiable: |f(a) - f(b)| <= sup_{[-R, R]} |f'| |a - b|.",
+    "Cauchy-Schwarz": "|v^T a| <= ||v||_2 ||a||_2 and ||a||_2 <= sqrt(m) max_k |a_k| for a in R^m.",
+    "triangle": "|a - c| <= |a - b| + |b - c|.",
+    "nonnegative": "Every quantity of the chain is a maximum of absolute values or norms, hence >= 0.",
+}
+
+LEMMA6 = ("wu2025.lemma6.error.safe resists: the paper's recursion for s(j) (Lemma 6, p. 27) bounds "
+          "|(V_{j+1}^T s(j+1))[k]| by B_v P max|s(j+1)| with the k-th ROW of V_{j+1} (the step "
+          "wu2025.lemma6.bound refutes); the correct step uses the k-th column, |(V^T s)[k]| <= K_{j+1} B_v max|s|, "
+          "and B_l bounds |g| only where |pbar(N)[k] - y[k]| <= 2 R3 with the paper's R3, which the safe radius does "
+          "not give. The stated E_s constants are therefore not the composition of valid steps; the claim stays "
+          "'searched'.")
+
+
+_SETUPS: dict = {}
+
+
+def _setup(cfg):
+    """(approximants, eps_r, eps_r', eps_l) of the construction for ``cfg``: ``build_approximants`` and the certified
+    sup errors of ``numeric.precision.certify_sup_error`` (what the audits' set-up computes; eps_l = 0 for the square
+    loss's exact units)."""
+    from numeric.precision import certify_sup_error
+    from symbolic.wu2025.approximants import build_approximants
+
+    key = repr(cfg)
+    if key not in _SETUPS:
+        a = build_approximants(cfg)
+        eps_l = 0 if cfg.loss == "square" else certify_sup_error(a.u).upper
+        _SETUPS[key] = (a, certify_sup_error(a.r).upper, certify_sup_error(a.rp).upper, eps_l)
+    return _SETUPS[key]
+
+
+def _config(config):
+    from symbolic.wu2025.config import WuConfig
+
+    if isinstance(config, dict):
+        keys = WuConfig.__dataclass_fields__
+        return WuConfig(**{k: v for k, v in config.items() if k in keys})
+    return config
+
+
+def _units_fn(prefix: str, units, nargs: int) -> str:
+    args = [sp.Symbol("t"), sp.Symbol("y")][:nargs]
+    terms = []
+    for m, u in enumerate(units):
+        lin = sp.Add(*[sp.Symbol(f"{prefix}A_{m}_{k}") * a for k, a in enumerate(args)],
+                     sp.Symbol(f"{prefix}A_{m}_{nargs}"))
+        terms.append(sp.Symbol(f"{prefix}C_{m}") * Max0(lin))
+    return text(sp.Add(*terms, evaluate=False))
+
+
+def _unit_data(prefix: str, units, data: dict) -> None:
+    data[f"{prefix}A"] = [[q(a) for a in u.a] for u in units]
+    data[f"{prefix}C"] = [q(u.c) for u in units]
+
+
+def sup_error_certificate(config=None, which: str = "r", bound=None) -> tuple:
+    """An enclosure certificate of |target - approximant| <= bound on the approximant's domain [-R, R] (Definition
+    4; ``which`` 'r' or 'rp'); ``bound`` defaults to the certified sup error the construction reports."""
+    cfg = _config(config)
+    a, eps_r, eps_rp, _ = _setup(cfg)
+    approx = a.r if which == "r" else a.rp
+    act = get_activation(cfg.activation)
+    target = act.expr if which == "r" else act.derivative(1)
+    lo, hi = approx.domain
+    data = {"R": q(hi)}
+    _unit_data("a", approx.units, data)
+    bnd = exact(bound if bound is not None else (eps_r if which == "r" else eps_rp))
+    functions = {"f": {"args": ["t"], "body": text(target.subs(T, sp.Symbol("t")))},
+                 "fbar": {"args": ["t"], "body": _units_fn("a", approx.units, 1)}}
+    data["bound"] = q(bnd)
+    try:
+        cov = cover("f(t) - fbar(t)", "t", hi, bnd, data, functions, lo=lo)
+    except CoverFailed as exc:
+        return None, f"the enclosure of |{which} - {which}bar| resists: {exc}"
+    cert = base("enclosure", f"wu2025.sup_error.{which}", BITS, data=data, functions=functions,
+                domain={"t": [q(lo), q(hi)]}, function="f(t) - fbar(t)", relation="abs<=", bound="bound",
+                order=cov["order"], boxes=cov["boxes"],
+                scope=f"sup over [{float(lo):.6g}, {float(hi):.6g}] of |{cfg.activation}{'' if which == 'r' else chr(39)}"
+                      f" - its {approx.H - 1}-segment interpolant| <= {float(bnd):.6g} (Definition 4)")
+    return cert, "ok"
+
+
+def _claim_constants(cfg, eps_r, eps_rp, eps_l) -> dict:
+    """The claim's primitive constants (exact where SymPy derives them): what its bound is evaluated at."""
+    vals, _ = B.primitive_values(cfg)
+    out = {s: exactify(sp.nsimplify(v) if isinstance(v, sp.Float) else v) for s, v in vals.items()}
+    out[B.eps_r], out[B.eps_rp], out[B.eps_l] = (sp.Rational(*_pq(exact(e))) for e in (eps_r, eps_rp, eps_l))
+    return out
+
+
+def _pq(f: Fraction):
+    return f.numerator, f.denominator
+
+
+def _claim_program(cfg, exprs: dict, consts: dict) -> list:
+    """Program lines c_<name> = the claim's constant, and the derived symbols the bounds need (bounds.py)."""
+    N = cfg.N
+    defs = B.definitions(N)
+    needed, todo = set(), set().union(*[e.free_symbols for e in exprs.values()])
+    while todo:
+        s = todo.pop()
+        if s not in needed:
+            needed.add(s)
+            todo |= defs[s].free_symbols if s in defs else set()
+    ren = {s: sp.Symbol("c_" + name_of(s)) for s in needed}
+    prog = [[f"c_{name_of(s)}", text(consts[s])] for s in sorted(needed - set(defs), key=str) if s in consts]
+    missing = [s for s in needed - set(defs) if s not in consts]
+    if missing:
+        raise ValueError(f"no value for {missing}")
+    pending = [s for s in defs if s in needed]
+    while pending:
+        ready = [s for s in pending if not (defs[s].free_symbols & set(pending))]
+        for s in ready:
+            prog.append([f"c_{name_of(s)}", text(defs[s].xreplace(ren))])
+            pending.remove(s)
+    return prog, ren
+
+
+def chain_certificate(claim_id: str, config=None) -> tuple:
+    cfg = _config(config)
+    if cfg.radius != "safe":
+        return None, f"{claim_id} is stated on the safe radius, got radius {cfg.radius!r}"
+    act = get_activation(cfg.activation)
+    if not act.is_Ck(4):
+        return None, f"activation {cfg.activation} is not C^4: the claim is not applicable"
+    which = {"wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4}[claim_id]
+    if which == 4 and cfg.loss != "square":
+        return None, (f"loss {cfg.loss}: the chain needs the residual containment and the lifted phi' interpolant; "
+                      "only the square loss (exact units) is certified so far")
+    a, eps_r, eps_rp, eps_l = _setup(cfg)
+    sh, N, K = cfg.shape, cfg.N, cfg.K
+    R, Rp = a.R1, a.R2
+    data = {"K": K, "d": cfg.d_out, "d_x": cfg.d_in, "B_v": q(C.exact(cfg.Bv)), "B_x": q(C.exact(cfg.Bx)),
+            "B_y": q(C.exact(cfg.By)), "R": q(R), "Rp": q(Rp)}
+    _unit_data("r", a.r.units, data)
+    _unit_data("p", a.rp.units, data)
+    _unit_data("u", a.u.units, data)
+    loss = get_loss(cfg.loss)
+    functions = {
+        "r": {"args": ["t"], "body": text(act.expr.subs(T, sp.Symbol("t")))},
+        "dr": {"derivative_of": "r", "order": 1}, "d2r": {"derivative_of": "r", "order": 2},
+        "rbar": {"args": ["t"], "body": _units_fn("r", a.r.units, 1)},
+        "rpbar": {"args": ["t"], "body": _units_fn("p", a.rp.units, 1)},
+        "phi": {"args": ["z"], "body": text(loss.phi.subs(Z, sp.Symbol("z")))},
+        "dphi": {"derivative_of": "phi", "order": 1}, "d2phi": {"derivative_of": "phi", "order": 2},
+        "u": {"args": ["t", "y"], "body": "dphi(t - y)"},
+        "ubar": {"args": ["t", "y"], "body": _units_fn("u", a.u.units, 2)},
+    }
+    consts = _claim_constants(cfg, eps_r, eps_rp, eps_l)
+    c_eps, c_epsp = exact(eps_r), exact(eps_rp)
+    # the chain's constants: certified upper bounds, strictly below the claim's certified errors where possible
+    sups, values = [], {}
+
+    def add(name, fn, radius, margin, below=None):
+        c = sup_constant(name, fn, "t", radius, data, functions, env_values=values, rel_margin=margin)
+        if below is not None and Fraction(c["value"]) >= below:
+            raise CoverFailed((Fraction(0), Fraction(0)), Fraction(c["value"]), below)
+        sups.append(c)
+        values[name] = Fraction(c["value"])
+
+    try:
+        add("epsilon_r", "r(t) - rbar(t)", "R", Fraction(1, 10 ** 9), c_eps)
+        add("L_r", "dr(t)", "R", Fraction(1, 10 ** 12))
+        levels = []
+        for j in range(1, N):
+            radius = "B_v*B_x" if j == 1 else f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)"
+            add(f"lev_{j}", "r(t)", radius, Fraction(1, 10 ** 9))
+            levels.append(f"lev_{j}")
+        if which == 3:
+            add("epsilon_rp", "dr(t) - rpbar(t)", "Rp", Fraction(1, 10 ** 9), c_epsp)
+            add("L_rp", "d2r(t)", "Rp", Fraction(1, 10 ** 12))
+        if which == 4:
+            sups.append({"name": "epsilon_l", "function": "ubar(t, y) - u(t, y)", "vars": ["t", "y"],
+                         "identity": True, "value": "0"})
+            radius = "B_v*B_x" if N == 1 else f"B_v*sqrt(K)*(lev_{N - 1} + epsilon_r)"
+            add(f"lev_{N}", "r(t)", radius, Fraction(1, 10 ** 9))
+            # residuals pbar_i(N)[k] - y_i[k] and p_i(N)[k] - y_i[k] lie in [-rho, rho]: phi' is L_l-Lipschitz there
+            add("L_l", "d2phi(t)", f"lev_{N} + epsilon_r + B_y", Fraction(1, 10 ** 12))
+    except CoverFailed as exc:
+        return None, (f"{claim_id} resists for this configuration: a certified constant is not below the claim's "
+                      f"value or its cover does not close ({exc})")
+    # conditions: every pre-activation (construction and exact) in [-R, R] (and [-Rp, Rp] for r')
+    conds = [["layer 1", "|v_1k^T x_i| <= B_v B_x <= R", "B_v*B_x", "<=", "R"]]
+    for j in range(2, N + 1):
+        conds.append([f"layer {j}", f"|v_{j}k^T pbar(j-1)| <= B_v sqrt(K) (sup_{{|t| <= rho_{j - 1}}} |r| + eps) <= R",
+                      f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "R"])
+    if which == 3:
+        conds.append(["layer 1 (r')", "B_v B_x <= R'", "B_v*B_x", "<=", "Rp"])
+        for j in range(2, N + 1):
+            conds.append([f"layer {j} (r')", "the same pre-activations in [-R', R']",
+                          f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "Rp"])
+    quantities = [{"name": "e_1", "means": "max over prompts, tokens i, k of |pbar_i(1)[k] - p_i(1)[k]|",
+                   "bound": "epsilon_r", "axiom": ["construction", "sup", "nonnegative"], "needs": ["layer 1"]}]
+    for j in range(2, N + 1):
+        fan = "sqrt(K)"
+        quantities.append({"name": f"e_{j}", "means": f"max over prompts, tokens, k of |pbar_i({j})[k] - p_i({j})[k]|",
+                           "bound": f"epsilon_r + L_r*B_v*{fan}*e_{j - 1}",
+                           "axiom": ["construction", "sup", "mean value", "Cauchy-Schwarz", "triangle", "nonnegative"],
+                           "needs": [f"layer {j}", f"layer {j - 1}"]})
+    for j in range(1, N + 1):
+        width = "sqrt(K)" if j < N else "sqrt(d)"
+        quantities.append({"name": f"n_{j}", "means": f"max over prompts, tokens i of ||pbar_i({j}) - p_i({j})||_2",
+                           "bound": f"{width}*e_{j}", "axiom": ["Cauchy-Schwarz", "nonnegative"]})
+    exprs, concl = {}, []
+    if which == 2:
+        for j in range(1, N + 1):
+            exprs[j] = sp.sqrt(sh.width(j)) * B.S(j) * B.eps_r
+    elif which == 3:
+        for j in range(1, N + 1):
+            prev = "0" if j == 1 else f"n_{j - 1}"
+            quantities.append({"name": f"dp_{j}", "means": f"max over prompts, tokens, k of |rbar'_i({j - 1})[k] - "
+                                                           f"r'_i({j - 1})[k]|",
+                               "bound": f"epsilon_rp + L_rp*B_v*{prev}",
+                               "axiom": ["construction", "sup", "mean value", "Cauchy-Schwarz", "triangle",
+                                         "nonnegative"], "needs": [f"layer {j} (r')", f"layer {j}"]})
+            exprs[j] = B.delta_rp()
+    else:
+        quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |g_i[k] - "
+                                                  "u(p_i(N), y_i)[k]| (the residuals lie in the interval of L_l: "
+                                                  "|pbar(N)[k]|, |p(N)[k]| <= lev_N + eps, |y[k]| <= B_y)",
+                           "bound": f"epsilon_l + L_l*e_{N}",
+                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"],
+                           "needs": [f"layer {N}"]})
+        exprs[0] = B.delta_l()
+    try:
+        prog, ren = _claim_program(cfg, exprs, consts)
+    except ValueError as exc:
+        return None, f"the claim's constants could not be written exactly: {exc}"
+    for j, e in exprs.items():
+        target = text(e.xreplace(ren))
+        lhs = {2: f"n_{j}", 3: f"dp_{j}", 4: "gq"}[which]
+        concl.append([lhs, "<=", target])
+    scope = (f"every prompt with ||x_i||_2 <= B_x = {cfg.Bx} for all n+1 tokens"
+             + (f", ||y_i||_2 <= B_y = {cfg.By}" if which == 4 else "")
+             + f", every weight vector with ||v_jk||_2 <= B_v = {cfg.Bv} (every j, k), every n >= 1; for r = "
+               f"{cfg.activation}, N = {N}, K = {K}, d_x = {cfg.d_in}, d_y = {cfg.d_out}, the construction's "
+               f"approximants with {a.knots} knots on the safe radius R = {float(R):g}"
+             + (", square loss" if which == 4 else ""))
+    cert = base("chain", claim_id, BITS, data=data, functions=functions, axioms=AXIOMS, constants=sups,
+                program=prog, conditions=conds, quantities=quantities, conclusions=concl, scope=scope)
+    res = check_certificate(cert)
+    if not res.ok:
+        note = ""
+        if float(values["epsilon_r"]) > 0.1:
+            note = (f" (eps_r = {float(values['epsilon_r']):.4g} exceeds the slack 0.1 that the safe radius assumes, so "
+                    "the pre-activations are not shown to stay in [-R, R])")
+        return None, f"{claim_id} resists for this configuration: {res.reason}{note}"
+    return cert, "ok"
+
+
+def certify_claim(claim_id: str, config=None) -> tuple:
+    """A certificate of a Wu claim for one configuration (``config``: a WuConfig or its dict)."""
+    if config is None and claim_id != "wu2025.lemma6.error.safe":
+        return None, (f"{claim_id}: Wu's certificates are per configuration (activation, sizes, constants, knots); "
+                      "give one")
+    if claim_id in ("wu2025.lemma2.safe", "wu2025.lemma3.safe", "wu2025.lemma4.safe"):
+        return chain_certificate(claim_id, config)
+    if claim_id in ("wu2025.sup_error.r", "wu2025.sup_error.rp"):
+        return sup_error_certificate(config, claim_id.rsplit(".", 1)[1])
+    if claim_id == "wu2025.lemma6.error.safe":
+        return None, LEMMA6
+    return None, f"no certificate builder for {claim_id}"

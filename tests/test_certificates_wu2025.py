@@ -1,0 +1,138 @@
+"""Certificates of Wu et al.'s claims: a violation certificate of a small saved witness (the constructed transformer
+layer by layer from exact weights, the reference network, the bound with every sup-defined constant proven by a
+cover), an enclosure of an approximant's sup error, a chain certificate of our corrected Lemma 2 on the safe radius;
+each accepted by the independent checker, and their forgeries rejected."""
+import copy
+import json
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from proofs_check.certificates import certify_claim, certify_violation
+from proofs_check.checker import check_certificate
+from proofs_check.registry import get_claim
+from symbolic.wu2025.config import WuConfig
+
+# the smallest witness the wu2025.lemma2 audit saves: the query lies outside the paper's radius R1
+WITNESS = {"config": {"d_in": 1, "d_out": 1, "K": 1, "N": 2, "n": 1, "L": 1, "eta": 0.5, "Bv": 2.0, "Bx": 1.0,
+                      "By": 1.0, "activation": "sigmoid", "loss": "square", "knots": 8, "radius": "paper"},
+           "prompt": {"x": [[0.999999999999], [99.9999999999]], "y": [[0.999999999999]],
+                      "w0": [1.999999999998, 1.999999999998]}}
+SMALL = WuConfig(d_in=1, d_out=1, K=1, N=2, n=1, L=1, Bv=1.0, Bx=1.0, By=1.0, knots=8, radius="safe")
+
+
+def _evaluate(claim_id, instance):
+    claim = get_claim(claim_id)
+    with mpmath.workdps(50):
+        return claim, claim.evaluate(instance, dps=50)
+
+
+@pytest.fixture(scope="module")
+def lemma2_certificate():
+    claim, ev = _evaluate("wu2025.lemma2", WITNESS)
+    assert ev.violates()
+    cert, why = certify_violation(claim, WITNESS, ev, 50)
+    assert cert is not None, why
+    return json.loads(json.dumps(cert))
+
+
+def test_a_wu_witness_is_certified_from_the_transformer_layers(lemma2_certificate):
+    c = lemma2_certificate
+    r = check_certificate(c)
+    assert r.ok, r.reason
+    names = [line[0] for line in c["program"]]
+    assert any(n.startswith("T1_") for n in names) and any(n.startswith("Ep1_") for n in names)
+    assert {k["name"] for k in c["constants"]} == {"epsilon_r"}           # (3.9) at j = 1: sqrt(K) S_1 eps_r
+    assert "rbar" in c["functions"] and c["functions"]["dr"] == {"derivative_of": "r", "order": 1}
+    assert all(isinstance(v, str) for v in c["data"]["w"])                   # exact rationals, no floats
+
+
+def _reject(cert, reason):
+    r = check_certificate(cert)
+    assert not r.ok and reason in r.reason, r.reason
+
+
+def test_forged_wu_certificates_are_rejected(lemma2_certificate):
+    c = copy.deepcopy(lemma2_certificate)
+    c["data"]["x"][1][0] = c["data"]["x"][1][0].replace("9", "8", 1)          # a changed digit in the data
+    _reject(c, "not in the claimed ball")
+    c = copy.deepcopy(lemma2_certificate)
+    mid = c["claimed"]["observed"]["mid"]
+    c["claimed"]["observed"]["mid"] = mid[:12] + ("1" if mid[12] != "1" else "2") + mid[13:]
+    _reject(c, "not in the claimed ball")                                     # a changed digit in a claimed value
+    c = copy.deepcopy(lemma2_certificate)
+    c["claimed"]["bound"]["rad"] = c["claimed"]["bound"]["mid"]               # a widened ball
+    _reject(c, "not tight")
+    c = copy.deepcopy(lemma2_certificate)
+    boxes = c["constants"][0]["cover"]["boxes"]
+    del boxes[len(boxes) // 2]                                                # a box missing from eps_r's cover
+    _reject(c, "gap or overlap")
+    c = copy.deepcopy(lemma2_certificate)
+    c["data"]["x"][0][0] = "11/10"                                            # ||x_1|| > B_x: outside the hypotheses
+    _reject(c, "hypothesis '||x_i|| <= B_x'")
+    c = copy.deepcopy(lemma2_certificate)
+    c["functions"]["r"]["body"] = "sigmoid(t)"                                # an unknown function
+    _reject(c, "unknown function 'sigmoid'")
+    c = copy.deepcopy(lemma2_certificate)
+    c["constants"][0]["value"] = str(Fraction(c["constants"][0]["value"]) / 2)  # eps_r halved
+    _reject(c, "above the bound")
+    c = copy.deepcopy(lemma2_certificate)
+    c["data"]["rC"][3] = "0"                                                  # another approximant: its error grows
+    assert not check_certificate(c).ok
+
+
+def test_the_sup_error_enclosure_of_an_approximant_is_certified():
+    cert, why = certify_claim("wu2025.sup_error.r", SMALL)
+    assert cert is not None, why
+    r = check_certificate(cert)
+    assert r.ok, r.reason
+    c = copy.deepcopy(cert)
+    c["boxes"].pop(0)
+    _reject(c, "do not reach the domain's ends")
+    c = copy.deepcopy(cert)
+    c["bound"] = "bound/2"
+    assert not check_certificate(c).ok
+
+
+def test_the_safe_lemma2_chain_is_certified_for_a_configuration():
+    cert, why = certify_claim("wu2025.lemma2.safe", SMALL)
+    assert cert is not None, why
+    r = check_certificate(cert)
+    assert r.ok, r.reason
+    assert any(a.startswith("mean value") for a in r.axioms)
+    assert "every n >= 1" in r.domain
+    c = copy.deepcopy(cert)                                                   # the claim's eps_r lowered below the proof
+    line = next(x for x in c["program"] if x[0] == "c_epsilon_r")
+    line[1] = f"({line[1]})*999/1000"
+    _reject(c, "is not below")
+    c = copy.deepcopy(cert)                                                   # a pre-activation condition dropped
+    c["conditions"] = c["conditions"][1:]
+    _reject(c, "unknown condition")
+    c = copy.deepcopy(cert)                                                   # the safe radius shrunk
+    c["data"]["R"] = "1/2"
+    _reject(c, "does not hold")
+
+
+def test_lemma6_safe_resists_with_the_reason():
+    cert, why = certify_claim("wu2025.lemma6.error.safe", SMALL)
+    assert cert is None and "ROW" in why
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", ["wu2025.lemma3", "wu2025.lemma6.error", "wu2025.theorem1.grad_error"])
+def test_the_other_block_claims_are_certified_on_the_witness(claim_id):
+    claim, ev = _evaluate(claim_id, WITNESS)
+    if not ev.violates():
+        pytest.skip("the witness does not violate this claim")
+    cert, why = certify_violation(claim, WITNESS, ev, 50)
+    assert cert is not None, why
+    assert check_certificate(cert).ok
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", ["wu2025.lemma3.safe", "wu2025.lemma4.safe"])
+def test_the_other_safe_chains_are_certified(claim_id):
+    cert, why = certify_claim(claim_id, SMALL)
+    assert cert is not None, why
+    assert check_certificate(cert).ok
