@@ -7,14 +7,15 @@ import numpy as np
 import pytest
 
 from proofs_check import bench
-from proofs_check.audit import AuditContext, ClaimObjective
+from proofs_check.engine import AuditContext, ClaimObjective
 from proofs_check.bench import BenchPlan, Size, fit_exponent, run_bench, time_pair
 from proofs_check.registry import get_claim
 from proofs_check.search import maximize
 
 TINY = BenchPlan(reps=2, d=2, K=3, N=2, ns=(4,), Ms=(10, 20), target=(4, 20), growth_n=(2, 4), growth_M=(10, 20),
                  growth_N=(2, 3), steps=2, dense=Size(2, 3, 2, 3, 10), highprec=Size(2, 3, 2, 2, 10),
-                 highprec_reps=1, audit_evals=8, audit_claim="planted.false_bound")
+                 highprec_reps=1, audit_evals=8, audit_claim="planted.false_bound",
+                 objective_sizes=(Size(1, 1, 2, 2, 8),), objective_batch=8, equivalence_n=(4, 300))
 KEYS = {"case", "candidate_s", "baseline_s", "ratio", "peak_mem_bytes", "config"}
 
 
@@ -29,7 +30,8 @@ def test_json_rows_keep_the_contract(tiny):
     data = json.loads((tiny / "rows.json").read_text())
     rows = data["cases"]
     kinds = {r["case"].split("[")[0] for r in rows}
-    assert {"block_vs_gd", "paper_scale_L2", "structured_vs_dense", "highprec_50digits", "audit_search"} <= kinds
+    assert {"block_vs_gd", "paper_scale_L2", "structured_vs_dense", "highprec_50digits", "audit_search",
+            "objective_batch", "structured_batch"} <= kinds
     for r in rows:
         assert KEYS <= set(r), r["case"]
         assert r["ratio"] == r["candidate_s"] / r["baseline_s"]
@@ -42,8 +44,11 @@ def test_growth_curves_targets_plot_and_markdown(tiny):
     for axis in ("n", "M", "N"):
         c = data["growth"][axis]
         assert len(c["x"]) == len(c["candidate_s"]) == len(c["baseline_s"]) >= 2
-        assert np.isfinite(c["candidate_exponent"])
-    assert len(data["targets"]) == 5 and all({"target", "measured", "met"} <= set(t) for t in data["targets"])
+        assert np.isfinite(c["candidate_exponent"]) and np.isfinite(c["baseline_exponent_top3"])
+        assert len(c["ratio"]) == len(c["x"])
+    names = [t["target"] for t in data["targets"]]
+    assert len(names) == 9 and all({"target", "measured", "met"} <= set(t) for t in data["targets"])
+    assert any("every n" in t for t in names) and any("largest three" in t for t in names)
     assert (tiny / "bench_growth.png").stat().st_size > 0
     assert "| case (cpu) |" in (tiny / "bench.md").read_text()
 
@@ -55,6 +60,11 @@ def test_rows_record_correctness_of_what_was_timed(tiny):
     assert rows["highprec_50digits"]["details"]["enclosure_max_radius"] < 1e-45
     assert rows["audit_search"]["details"]["identical_to_single_process"] is True
     assert rows["block_vs_gd"]["details"]["w_error_vs_gd"] < 1e-2
+    assert rows["objective_batch"]["details"]["max_rel_diff_vs_one_at_a_time"] < 1e-12
+    assert rows["structured_batch"]["details"]["max_abs_diff_vs_one_at_a_time"] < 1e-12
+    eq = rows["structured_vs_dense"]["details"]["equivalence_by_n"]
+    assert set(eq) == {"4", "300"} and all(v["max_abs_diff"] < 1e-12 for v in eq.values())
+    assert eq["300"]["tokens_compared"] < 301
 
 
 def test_cli_quick_uses_the_quick_plan(tmp_path, monkeypatch):
@@ -78,8 +88,19 @@ def test_fit_exponent_and_time_pair():
 def test_search_is_identical_in_a_process_pool(claim_id):
     claim = get_claim(claim_id)
     space = claim.search_space(AuditContext("planted"))
-    kw = dict(budget_s=600.0, max_evals=40, seed=7)
+    kw = dict(evaluations=40, seed=7)
     one = maximize(ClaimObjective(claim_id), space, workers=1, **kw)
     two = maximize(ClaimObjective(claim_id), space, workers=2, **kw)
     assert one.evaluations == two.evaluations == 40
     assert one.best_value == two.best_value and one.best == two.best and one.history == two.history
+
+
+@pytest.mark.gpu
+def test_bench_contract_on_cuda(tmp_path):
+    data = run_bench(TINY, "cuda", tmp_path, tmp_path / "rows.json", log=lambda s: None)
+    assert data["device"].startswith("cuda")
+    rows = {r["case"].split("[")[0]: r for r in data["cases"]}
+    assert rows["block_vs_gd"]["config"]["device"].startswith("cuda")
+    assert rows["block_vs_gd"]["details"]["peak_mem_method"] == "torch.cuda.max_memory_allocated"
+    for r in data["cases"]:
+        assert r["ratio"] == r["candidate_s"] / r["baseline_s"]

@@ -1,4 +1,5 @@
-"""The structured executor (torch) and the Arb executor agree with the reference executors of the construction."""
+"""The structured executor (torch) and the Arb executor agree with the reference executors of the construction:
+the dense per-head executor at every n of the bench (layer by layer), the batched executor, the 50-digit one."""
 from fractions import Fraction
 
 import mpmath
@@ -8,10 +9,12 @@ import torch
 
 from numeric.executors.arb import distance, encloses, max_radius, midpoints, run_arb
 from numeric.executors.batched import run_batched
-from numeric.executors.dense import run_dense
+from numeric.executors.dense import apply_dense, run_dense
 from numeric.executors.highprec import run_highprec
-from numeric.executors.structured import apply_structured, run_structured, structured_kind
+from numeric.executors.structured import (TokenState, Workspace, apply_structured, release_workspaces, run_state,
+                                          run_structured, structured_kind)
 from numeric.wu2025.prompt import Prompt, convert, initial_tokens, make_prompt
+from numeric.wu2025.run import token_state
 from symbolic.wu2025.assemble import build_construction
 from symbolic.wu2025.config import WuConfig
 
@@ -177,3 +180,155 @@ def test_arb_50_digits_agrees_with_mpmath_reference():
     assert distance(balls, ref) < rad + 1e-48      # the 50-digit reference within its own rounding
     _, ts = run_structured(wc.net.layers, torch.tensor(convert(rows, "float")), wc.layout)
     assert max(np.abs(midpoints(b) - s.numpy()).max() for b, s in zip(trace, ts)) < 1e-13
+
+
+# --------------------------------------------------------------------------------------------- token state, large n
+
+
+
+N_SWEEP = (16, 64, 256, 1024, 4096, pytest.param(16384, marks=pytest.mark.slow))   # the bench's n axis
+
+
+def _tiny(n, **kw):
+    """A small construction (D = 18, 4 knots) so that the dense per-head executor runs at every n."""
+    return _setup(1, 1, 2, 2, n, 4, 1, **kw)
+
+
+@pytest.mark.parametrize("n", N_SWEEP)
+def test_structured_equals_dense_per_layer_at_every_benchmarked_n(n):
+    """Layer by layer from the same input: the structured executor (tokens slot by slot, w stored once) against the
+    dense per-head executor; all tokens up to n = 64, beyond that a fixed sample of query tokens (the keys are
+    still all n + 1 tokens: the dense n x n score matrices of all tokens would not fit).  n = 16384 is ``slow``
+    here (about 10 s of dense products); the full bench checks it too (``equivalence_by_n``)."""
+    cfg, wc, pr = _tiny(n)
+    st = token_state(wc.layout, pr)
+    H = st.tokens().numpy()
+    if n <= 256:
+        assert np.array_equal(H, convert(initial_tokens(wc.layout, pr), "float"))
+    rows = None if n <= 64 else np.unique(np.r_[0, 1, n - 1, n, np.random.default_rng(n).integers(0, n + 1, 29)])
+    worst = 0.0
+    for layer in wc.net.layers:
+        st, _ = run_state([layer], st)
+        H_next = st.tokens().numpy()
+        ref = apply_dense(layer, H, rows=rows)
+        worst = max(worst, float(np.abs((H_next if rows is None else H_next[rows]) - ref).max()))
+        H = H_next
+    assert worst < 1e-12
+    assert st.shared("w") and st.get("p[1]") is None          # w stayed one vector, the scratch is erased
+
+
+def test_whole_run_equals_dense_from_factored_tokens():
+    cfg, wc, pr = _setup(2, 2, 3, 3, 40, 20, 2)
+    st = token_state(wc.layout, pr)
+    fin, trace = run_state(wc.net.layers, st, record=True)
+    _, td = run_dense(wc.net.layers, st.tokens().numpy())
+    assert _max_diff([s.tokens() for s in trace], td) < 1e-12
+    assert torch.equal(fin.tokens(), trace[-1].tokens())
+
+
+def test_batch_dimension_equals_one_prompt_at_a_time():
+    cfg, wc, _ = _setup(2, 1, 3, 3, 6, 12, 2)
+    prompts = [make_prompt(cfg, wc.box, seed=s) for s in range(5)]
+    H = torch.stack([torch.tensor(convert(initial_tokens(wc.layout, p), "float")) for p in prompts])
+    fin, trace = run_structured(wc.net.layers, H, wc.layout)
+    assert fin.shape == H.shape and len(trace) == len(wc.net.layers)
+    for b, p in enumerate(prompts):
+        one, tr1 = run_structured(wc.net.layers, H[b], wc.layout)
+        assert (fin[b] - one).abs().max() < 1e-12
+        assert max(float((t[b] - u).abs().max()) for t, u in zip(trace, tr1)) < 1e-12
+    st, _ = run_state(wc.net.layers, token_state(wc.layout, prompts))
+    assert (st.tokens() - fin).abs().max() < 1e-12
+
+
+def test_run_state_leaves_its_input_and_earlier_results_alone():
+    """The workspace is reused between runs: nothing a run returns (or was given) may change afterwards."""
+    cfg, wc, pr = _setup(2, 2, 3, 3, 4, 20, 1, readout=False)
+    layers = wc.blocks[0].layers[:5]   # stops before the erase: scratch slots are live in the result
+    st = token_state(wc.layout, pr)
+    before = st.tokens()
+    a, tr = run_state(layers, st, record=True)
+    snap = [s.tokens() for s in tr]
+    out_a = a.tokens()
+    b, _ = run_state(layers, token_state(wc.layout, make_prompt(cfg, wc.box, seed=3)))
+    assert torch.equal(st.tokens(), before)
+    assert torch.equal(a.tokens(), out_a) and all(torch.equal(s.tokens(), t) for s, t in zip(tr, snap))
+    assert not torch.equal(a.tokens(), b.tokens())
+    release_workspaces()
+    assert torch.equal(run_state(layers, st)[0].tokens(), out_a)
+
+
+def test_factored_tokens_round_trip_and_sharing():
+    cfg, wc, pr = _setup(2, 2, 3, 3, 4, 20, 1)
+    H = torch.tensor(convert(initial_tokens(wc.layout, pr), "float"))
+    st = TokenState.from_tokens(H, wc.layout)
+    assert torch.equal(st.tokens(), H)
+    assert st.get("w").shape[-1] == 1 and st.get("one").shape[-1] == 1 and st.get("g") is None
+    H2 = H.clone()
+    H2[1, wc.layout.index("w", 0)] += 1.0
+    assert not TokenState.from_tokens(H2, wc.layout).shared("w")
+    assert Workspace(keep=False).buf("a", (2, 3), torch.float64, "cpu").shape == (2, 3)
+
+
+def test_executors_keep_no_cache_on_the_layers():
+    """House rule: caches live beside the construction (side tables), never on its layer objects."""
+    from numeric.executors import batched, compiled, structured
+
+    cfg, wc, pr = _setup(2, 1, 3, 2, 3, 10, 1)
+    H0 = convert(initial_tokens(wc.layout, pr), "float")
+    before = [set(vars(layer)) for layer in wc.net.layers]
+    run_structured(wc.net.layers, torch.tensor(H0), wc.layout)
+    run_batched(wc.net.layers, torch.tensor(H0))
+    with mpmath.workdps(20):
+        run_highprec(wc.net.layers[:2], convert(initial_tokens(wc.layout, pr), "mpmath"))
+    run_arb(wc.net.layers[:3], initial_tokens(wc.layout, pr), wc.layout, dps=20)
+    for layer, keys in zip(wc.net.layers, before):
+        assert set(vars(layer)) - keys <= {"heads"}          # the layer's own lazily built heads only
+    assert any(layer in structured._CACHE for layer in wc.net.layers)
+    assert any(layer in batched._CACHE or layer in compiled._CACHE for layer in wc.net.layers)
+
+
+def test_piecewise_grid_index_matches_binary_search():
+    from numeric.executors.structured import Piecewise
+
+    cfg, wc, _ = _setup(2, 2, 3, 3, 4, 20, 1)
+    f = Piecewise.of(wc.approx.r, torch.float64, "cpu")
+    assert f.grid is not None
+    z = torch.cat([torch.linspace(-8, 8, 2001, dtype=torch.float64), f.breaks,
+                   torch.tensor([float("inf"), -float("inf"), 1e300, -1e300], dtype=torch.float64)])
+    ref = torch.tensor([float(wc.approx.r(float(v))) if abs(v) < 1e10 else 0.0 for v in z.tolist()],
+                       dtype=torch.float64)
+    got = f(z)
+    finite = z.abs() < 1e10
+    assert (got[finite] - ref[finite]).abs().max() < 1e-12
+    assert torch.isnan(f(torch.tensor([float("nan")], dtype=torch.float64))).all()
+
+
+@pytest.mark.gpu
+def test_factored_batch_on_cuda_matches_cpu():
+    """The structured executor on CUDA (float64, batch dimension, n = 4096) against the CPU run."""
+    cfg, wc, _ = _setup(2, 2, 3, 3, 4096, 20, 1)
+    prompts = [make_prompt(cfg, wc.box, seed=s) for s in range(3)]
+    cpu, _ = run_state(wc.net.layers, token_state(wc.layout, prompts))
+    gpu, _ = run_state(wc.net.layers, token_state(wc.layout, prompts, device="cuda"))
+    assert gpu.device.type == "cuda"
+    assert (gpu.tokens().cpu() - cpu.tokens()).abs().max() < 1e-12
+    f32, _ = run_state(wc.net.layers, token_state(wc.layout, prompts, dtype=torch.float32, device="cuda"))
+    assert (f32.tokens().double().cpu() - cpu.tokens()).abs().max() < 1e-3
+
+
+def test_lemma3_values_computed_ahead_match_and_respect_unerased_slots():
+    """Lemma 3's r_bar'(z) is evaluated with Lemma 2 (same z, same pieces) inside a run; running the layers one by
+    one (no look-ahead), or twice without the erasing projection in between, gives the dense result."""
+    cfg, wc, pr = _setup(2, 2, 3, 3, 6, 20, 1, readout=False)
+    lay = wc.layout
+    fwd = wc.blocks[0].layers[:cfg.N + 1]            # Lemma 2 (x N) and Lemma 3
+    st = token_state(lay, pr)
+    one_run, _ = run_state(fwd, st)
+    step_by_step = st
+    for layer in fwd:
+        step_by_step, _ = run_state([layer], step_by_step)
+    ref = run_dense(fwd, st.tokens().numpy())[0]
+    assert np.abs(one_run.tokens().numpy() - ref).max() < 1e-12
+    assert np.abs(step_by_step.tokens().numpy() - ref).max() < 1e-12
+    twice, _ = run_state(fwd + fwd, st)              # the second pass adds onto live p and r' slots
+    assert np.abs(twice.tokens().numpy() - run_dense(fwd + fwd, st.tokens().numpy())[0]).max() < 1e-12

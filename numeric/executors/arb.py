@@ -28,6 +28,7 @@ from symbolic.transformer import EWML, MLP, LinearAttention, ReluAttention
 from symbolic.wu2025.layout import TokenLayout
 
 from ..precision import digits, to_arb
+from . import LayerCache
 from .compiled import compile_heads, mlp_terms
 from .structured import BACKPROP, SCALAR, STEP, structured_kind
 
@@ -78,21 +79,23 @@ class ArbPiecewise:
         return out
 
 
+_CACHE = LayerCache("arb")
+
+
 def _plan(layer, layout: TokenLayout, prec: int):
-    key = ("arb", prec, layout)
-    cache = layer.__dict__.setdefault("_structured", {})
-    if key not in cache:
+    """The layer's plan at precision ``prec`` (kept in the executor's side table, not on the layer)."""
+    def make():
         kind = layer.structure["kind"]
         if kind == SCALAR:
-            cache[key] = ArbPiecewise(layer.structure["approximant"])
-        elif kind == STEP:
+            return ArbPiecewise(layer.structure["approximant"])
+        if kind == STEP:
             n = layer.structure["n"]
-            cache[key] = to_arb(Fraction(layer.structure["eta"]) * (n + 1) / (2 * n))
-        elif kind == BACKPROP:
-            cache[key] = None
-        else:
-            cache[key] = mlp_plan(layer)
-    return cache[key]
+            return to_arb(Fraction(layer.structure["eta"]) * (n + 1) / (2 * n))
+        if kind == BACKPROP:
+            return None
+        return mlp_plan(layer)
+
+    return _CACHE.get(layer, ("arb", prec, layout), make)
 
 
 def _matmul(A: list[list[arb]], B: list[list[arb]]) -> list[list[arb]]:

@@ -2,7 +2,9 @@
 
 Score of head m between tokens i and s: sum_b coef[m,b] H[i, qidx[m,b]] H[s, kidx[m,b]]; value of head m at
 token s: sum_v vval[m,v] H[s, vcol[m,v]] e_{vrow[m,v]}.  Heads are processed in chunks so that the (heads x
-tokens x tokens) score tensor stays within ``max_scores`` entries.  float32 or float64, CPU or CUDA.
+tokens x tokens) score tensor stays within ``max_scores`` entries.  float32 or float64, CPU or CUDA.  A leading
+batch dimension (H of shape (B, n_tok, D)) runs each prompt in turn.  Packed tensors are kept in a side table
+(``LayerCache``), not on the layer.
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ import torch
 
 from symbolic.transformer import EWML, MLP, LinearAttention, ReluAttention
 
-from . import run_layers
+from . import LayerCache, run_layers
 from .compiled import compile_heads
+
+_CACHE = LayerCache("batched")
 
 
 @dataclass
@@ -31,11 +35,11 @@ def _pad(lists, width, fill_idx=0):
 
 
 def pack(layer, dtype: torch.dtype, device: torch.device) -> _Packed:
-    """Padded index/value tensors of every head (cached per dtype/device on the layer)."""
-    key = (dtype, str(device))
-    cache = layer.__dict__.setdefault("_packed", {})
-    if key in cache:
-        return cache[key]
+    """Padded index/value tensors of every head (cached per dtype/device beside the layer)."""
+    return _CACHE.get(layer, ("packed", dtype, str(device)), lambda: _pack(layer, dtype, device))
+
+
+def _pack(layer, dtype, device) -> _Packed:
     comp = compile_heads(layer)
     nb = max((len(s) for s in comp.score), default=0) or 1
     nv = max((len(v) for v in comp.value), default=0) or 1
@@ -43,26 +47,27 @@ def pack(layer, dtype: torch.dtype, device: torch.device) -> _Packed:
     v = _pad([[(r, c, float(x)) for r, c, x in t] for t in comp.value], nv)
     li = lambda rows, j: torch.tensor([[e[j] for e in r] for r in rows], dtype=torch.long, device=device)  # noqa
     lf = lambda rows, j: torch.tensor([[e[j] for e in r] for r in rows], dtype=dtype, device=device)  # noqa
-    cache[key] = _Packed(li(s, 0), li(s, 1), lf(s, 2), li(v, 0), li(v, 1), lf(v, 2))
-    return cache[key]
+    return _Packed(li(s, 0), li(s, 1), lf(s, 2), li(v, 0), li(v, 1), lf(v, 2))
 
 
 def _mlp_dense(layer: MLP, dtype, device):
-    key = (dtype, str(device))
-    cache = layer.__dict__.setdefault("_dense", {})
-    if key not in cache:
+    def make():
         W1 = torch.zeros(layer.W1.shape, dtype=dtype, device=device)
         W2 = torch.zeros(layer.W2.shape, dtype=dtype, device=device)
         for (r, c), x in layer.W1.entries.items():
             W1[r, c] = float(x)
         for (r, c), x in layer.W2.entries.items():
             W2[r, c] = float(x)
-        cache[key] = (W1, W2)
-    return cache[key]
+        return W1, W2
+
+    return _CACHE.get(layer, ("dense", dtype, str(device)), make)
 
 
 def apply_batched(layer, H: torch.Tensor, max_scores: int = 2**24) -> torch.Tensor:
-    """One layer on H of shape (n_tok, D)."""
+    """One layer on H of shape (n_tok, D), or (*batch, n_tok, D) (each prompt in turn)."""
+    if H.dim() > 2:
+        flat = H.reshape(-1, *H.shape[-2:])
+        return torch.stack([apply_batched(layer, h, max_scores) for h in flat]).reshape(H.shape)
     n_tok, D = H.shape
     if isinstance(layer, MLP):
         W1, W2 = _mlp_dense(layer, H.dtype, H.device)

@@ -10,6 +10,10 @@ from fractions import Fraction
 
 from symbolic.transformer import MLP
 
+from . import LayerCache
+
+_CACHE = LayerCache("compiled")
+
 
 @dataclass
 class CompiledHeads:
@@ -18,16 +22,15 @@ class CompiledHeads:
 
 
 def compile_heads(layer) -> CompiledHeads:
-    """Bilinear and value terms of every head of an attention/EWML layer (cached on the layer)."""
-    cached = getattr(layer, "_compiled", None)
-    if cached is not None:
-        return cached
-    score, value = [], []
-    for h in layer.heads:
-        score.append([(qc, kc, v) for (qc, kc), v in sorted(h.bilinear().items())])
-        value.append([(r, c, v) for (r, c), v in sorted(h.V.entries.items())])
-    layer._compiled = CompiledHeads(score, value)
-    return layer._compiled
+    """Bilinear and value terms of every head of an attention/EWML layer (cached beside the layer)."""
+    def make():
+        score, value = [], []
+        for h in layer.heads:
+            score.append([(qc, kc, v) for (qc, kc), v in sorted(h.bilinear().items())])
+            value.append([(r, c, v) for (r, c), v in sorted(h.V.entries.items())])
+        return CompiledHeads(score, value)
+
+    return _CACHE.get(layer, "heads", make)
 
 
 def mlp_terms(layer: MLP):

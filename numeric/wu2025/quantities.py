@@ -6,12 +6,14 @@
 * ``exact``: Definition 2/3 and Lemma 1 with the true r, r', u (mpmath or torch float64).
 
 Arrays are (n+1, size) per quantity: p[j] (j = 1..N), rp[j] (j = 0..N-1), g, s[j] (j = 1..N); plus grad and the
-next iterate.  High-precision arrays are NumPy object arrays of mpf.
+next iterate.  High-precision arrays are NumPy object arrays of mpf.  ``numeric.wu2025.batch`` computes the float64
+quantities of many prompts at once (a leading batch axis; ``BlockQuantities.at(b)`` is prompt b's).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -22,7 +24,7 @@ from symbolic.losses import get_loss
 from symbolic.sum_of_relu import SumOfRelu
 from symbolic.wu2025.assemble import WuConstruction
 
-from ..backends import TorchArrays, lemma1_torch, torch_u
+from ..backends import TorchArrays, torch_derivative, torch_u
 from .prompt import Prompt
 from .reference import exact_terms, project_box
 from .run import run
@@ -37,14 +39,52 @@ class BlockQuantities:
     grad: object
     w_next: object
 
+    def at(self, b: int) -> "BlockQuantities":
+        """Prompt ``b`` of a batched result (``numeric.wu2025.batch``): every field indexed on its batch axis."""
+        return BlockQuantities([a[b] for a in self.p], [a[b] for a in self.rp], self.g[b], [a[b] for a in self.s],
+                               self.grad[b], self.w_next[b])
+
 
 def torch_approximant(approx: SumOfRelu, dtype=torch.float64):
-    """Vectorised sum_h c_h relu(a_h^T [z; 1]) in torch (weights rounded to dtype once)."""
+    """Vectorised sum_h c_h relu(a_h^T [z; 1]) in torch (weights rounded to dtype once, kept per approximant)."""
+    key = (id(approx), dtype)
+    hit = _APPROX.get(key)
+    if hit is not None and hit[0] is approx:
+        return hit[1]
     A = torch.tensor([[float(a) for a in u.a] for u in approx.units], dtype=dtype)
     c = torch.tensor([float(u.c) for u in approx.units], dtype=dtype)
     if approx.arity == 1:
-        return lambda z: torch.relu(z[..., None] * A[:, 0] + A[:, 1]) @ c
-    return lambda t, y: torch.relu(t[..., None] * A[:, 0] + y[..., None] * A[:, 1] + A[:, 2]) @ c
+        fn = lambda z: torch.relu(z[..., None] * A[:, 0] + A[:, 1]) @ c  # noqa: E731
+    else:
+        fn = lambda t, y: torch.relu(t[..., None] * A[:, 0] + y[..., None] * A[:, 1] + A[:, 2]) @ c  # noqa: E731
+    if len(_APPROX) >= 1024:
+        _APPROX.clear()
+    _APPROX[key] = (approx, fn)
+    return fn
+
+
+_APPROX: dict = {}   # (id(approx), dtype) -> (approx, function); the approximant is kept, so its id stays its own
+
+
+def piecewise(approx: SumOfRelu, dtype=torch.float64, device=None):
+    """A 1-D approximant as a vectorised torch function in its exact piecewise-linear form r_bar(z) = slope_q z +
+    icpt_q (``numeric.executors.structured.Piecewise``; kept per approximant)."""
+    from ..executors.structured import Piecewise
+
+    key = (id(approx), dtype, str(device), "piecewise")
+    hit = _APPROX.get(key)
+    if hit is None or hit[0] is not approx:
+        if len(_APPROX) >= 1024:
+            _APPROX.clear()
+        hit = _APPROX[key] = (approx, Piecewise.of(approx, dtype, device or "cpu"))
+    return hit[1]
+
+
+@lru_cache(maxsize=None)
+def torch_functions(activation: str, loss: str) -> tuple:
+    """(r, r', u) as vectorised torch functions for the named activation and loss (lambdified once)."""
+    act, ls = get_activation(activation), get_loss(loss)
+    return torch_derivative(act, 0), torch_derivative(act, 1), torch_u(ls)
 
 
 def _inputs(prompt: Prompt, dtype=torch.float64, mask_query: bool = True):
@@ -61,13 +101,15 @@ def _box_project_torch(w, box):
 
 
 def construction_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQuantities:
-    """The block's quantities from the approximant semantics in float64 (no transformer)."""
+    """The block's quantities from the approximant semantics in float64 (no transformer).  r_bar and r_bar' are
+    evaluated in their exact piecewise-linear form (``piecewise``, as the structured executor does): the same
+    function as the sum of their H units, without the cancellation of H terms of size |a z| far from the knots."""
     cfg = wc.config
     X, Y, mask = _inputs(prompt)
     w = torch.tensor(prompt.w0 if w is None else w, dtype=torch.float64)
     from symbolic.network import lemma1_terms
 
-    t = lemma1_terms(cfg.shape, w, X, Y, torch_approximant(wc.approx.r), torch_approximant(wc.approx.rp),
+    t = lemma1_terms(cfg.shape, w, X, Y, piecewise(wc.approx.r), piecewise(wc.approx.rp),
                      torch_approximant(wc.approx.u), mask=mask, xp=TorchArrays)
     eta = float(wc.eta)
     return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
@@ -76,15 +118,17 @@ def construction_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQua
 def exact_float64(wc: WuConstruction, prompt: Prompt, w=None, mask_query: bool = True) -> BlockQuantities:
     """Definition 2/3 and Lemma 1 with the true r, r', u in torch float64.  With ``mask_query=False`` the query's
     u and s are Definition 3's (u at y_{n+1} = 0), as Lemma 6's 'i in [n+1]' reads; grad always uses i in [n]."""
+    from symbolic.network import lemma1_terms
+
     cfg = wc.config
     X, Y, mask = _inputs(prompt)
     w = torch.tensor(prompt.w0 if w is None else w, dtype=torch.float64)
-    act, loss = get_activation(cfg.activation), get_loss(cfg.loss)
-    t = lemma1_torch(cfg.shape, w, X, Y, act, loss, mask=mask)
+    fns = torch_functions(cfg.activation, cfg.loss)
+    t = lemma1_terms(cfg.shape, w, X, Y, *fns, mask=mask, xp=TorchArrays)
     eta = float(wc.eta)
     out = BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
     if not mask_query:
-        full = lemma1_torch(cfg.shape, w, X, Y, act, loss, mask=None)
+        full = lemma1_terms(cfg.shape, w, X, Y, *fns, mask=None, xp=TorchArrays)
         out.g, out.s = full.u, full.s[1:]
     return out
 

@@ -16,7 +16,7 @@ from ..executors.batched import run_batched
 from ..executors.dense import run_dense
 from ..executors.arb import run_arb
 from ..executors.highprec import run_highprec
-from ..executors.structured import run_structured
+from ..executors.structured import TokenState, run_state
 from .prompt import Prompt, convert, initial_tokens
 
 EXECUTORS = ("dense", "batched", "structured", "highprec", "arb", "exact")
@@ -62,6 +62,11 @@ def run(wc: WuConstruction, prompt: Prompt, executor: str = "batched", dtype=tor
         device: str | None = None, dps: int = 50, layers=None, progress=None) -> Trace:
     """Run the whole construction (or ``layers``) on the prompt's tokens; ``progress()`` is called per layer."""
     layers = list(layers if layers is not None else wc.net.layers)
+    if executor == "structured":  # the tokens in floating point directly, slot by slot (no exact rational rows)
+        st0 = token_state(wc.layout, prompt, dtype, device)
+        with torch.no_grad():
+            _, snaps = run_state(layers, st0, record=True, progress=progress)
+        return Trace(executor, layers, [s.tokens() for s in snaps], st0.tokens(), wc.layout)
     rows = initial_tokens(wc.layout, prompt)
     if executor == "dense":
         H0 = convert(rows, "float")
@@ -70,10 +75,6 @@ def run(wc: WuConstruction, prompt: Prompt, executor: str = "batched", dtype=tor
         H0 = torch.tensor(convert(rows, "float"), dtype=dtype, device=pick_device(device))
         with torch.no_grad():
             _, states = run_batched(layers, H0, progress=progress)
-    elif executor == "structured":
-        H0 = torch.tensor(convert(rows, "float"), dtype=dtype, device=pick_device(device))
-        with torch.no_grad():
-            _, states = run_structured(layers, H0, wc.layout)
     elif executor == "arb":
         H0 = rows
         _, states = run_arb(layers, rows, wc.layout, dps)
@@ -87,6 +88,35 @@ def run(wc: WuConstruction, prompt: Prompt, executor: str = "batched", dtype=tor
     else:
         raise ValueError(f"executor must be one of {EXECUTORS}")
     return Trace(executor, layers, states, H0, wc.layout)
+
+
+def token_state(layout: TokenLayout, prompts, dtype=torch.float64, device=None) -> TokenState:
+    """The initial tokens h_i = [x_i; y_i; w0; 0; 1; t_i] of one prompt (or of a list of prompts of the same sizes,
+    stacked along a leading batch dimension) as the structured executor's ``TokenState``, built in floating point
+    directly (w0 and the constant slot stored once, the scratch slots zero): the same values as
+    ``initial_tokens`` (prompt entries are exact binary numbers), without the exact rational token matrix."""
+    single = isinstance(prompts, Prompt)
+    prompts = [prompts] if single else list(prompts)
+    if not prompts:
+        raise ValueError("no prompts")
+    n = prompts[0].n
+    if any(p.n != n or p.x.shape != prompts[0].x.shape or p.y.shape != prompts[0].y.shape
+           or p.w0.shape != prompts[0].w0.shape for p in prompts):
+        raise ValueError("prompts of one batch must share their sizes (n, d_x, d_y, D_N)")
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=dtype, device=dev)  # noqa: E731
+    X = t(np.stack([p.x for p in prompts])).transpose(-1, -2)                       # (B, d_x, n+1)
+    Y = torch.zeros(len(prompts), prompts[0].y.shape[1], n + 1, dtype=dtype, device=dev)
+    Y[..., :n] = t(np.stack([p.y for p in prompts])).transpose(-1, -2)
+    W = t(np.stack([p.w0 for p in prompts]))[..., None]                              # (B, D_N, 1): shared
+    T = torch.ones(1, 1, n + 1, dtype=dtype, device=dev)
+    T[..., n] = 0
+    one = torch.ones(1, 1, 1, dtype=dtype, device=dev)
+    if single:
+        X, Y, W, T, one = X[0], Y[0], W[0], T[0], one[0]
+    if X.shape[-2] != layout.size("x") or Y.shape[-2] != layout.size("y") or W.shape[-2] != layout.size("w"):
+        raise ValueError("the prompt does not match the layout's sizes")
+    return TokenState(layout, {"x": X, "y": Y, "w": W, "one": one, "t": T}, n + 1)
 
 
 def block_boundaries(wc: WuConstruction) -> list[tuple[int, int]]:
