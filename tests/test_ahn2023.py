@@ -1,6 +1,7 @@
 """Ahn et al. 2023: Theorem 1's closed form and its proof over the full (P, Q), the layer as data against torch and
 PGD (Lemma 1, transpose), exact Wishart moments, Theorem 3's Hankel optimum, Section 4.3's pass criteria, Theorem 4's
-full-matrix gradient (family (11)), the Appendix D baselines with N and N - 1 points, and mutations that flip verdicts."""
+full-matrix gradient (family (11)), the Appendix D baselines with N and N - 1 points, and mutations (a changed
+constant, a dropped hypothesis, a perturbed step) that flip the engine's verdicts, with witnesses that replay."""
 import json
 from fractions import Fraction
 
@@ -13,9 +14,11 @@ import torch
 from numeric.executors.highprec import run_highprec
 from numeric.linear_icl.ahn import gamma_eff, mc_gamma
 from numeric.linear_icl.models import lsa, one_layer_prediction
-from proofs_check.audit import AuditContext
 from proofs_check.audits import ahn2023 as A
-from proofs_check.claims import Outcome
+from proofs_check.audits.linear_common import sigma_of
+from proofs_check.claims import ABOUT, Evaluation, Outcome, Tier
+from proofs_check.engine import AuditContext, judge
+from proofs_check.methods import Given
 from proofs_check.registry import claims_for
 from proofs_check.witness import replay
 from symbolic import ahn2023 as ahn
@@ -23,13 +26,24 @@ from symbolic import ahn2023 as ahn
 SIGMA = {"skew": list(A.SKEW), "lambdas": list(A.LAMBDAS)}
 
 
-def _ctx(tmp_path, budget=2.0):
-    return AuditContext(paper="ahn2023", budget_s=budget, out_dir=tmp_path, max_evals=24)
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """The audits run torch on one thread (numeric.linear_icl.training.set_threads): tiny models, and two threads
+    spin against each other on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _ctx(tmp_path, budget=0.01, **kw):
+    return AuditContext(paper="ahn2023", budget=budget, out_dir=tmp_path, **kw)
 
 
 def test_theorem1_reference_values():
-    S, U, lam = A.sigma_of(SIGMA)
+    S, U, lam = sigma_of(SIGMA)
     G = -ahn.theorem1_eigen_block(lam, U, 10)
+    assert sp.simplify(G + A.Theorem1ClosedForm().paper_block(lam, U, 10)) == sp.zeros(3, 3)
     assert sorted(G.eigenvals(multiple=True)) == sorted([sp.Rational(50, 63), sp.Rational(100, 71), sp.Rational(100, 27)])
     assert sp.simplify(ahn.gamma_loss(G, S, sp.eye(3), 10)) == sp.Rational(27992, 67095)
     assert sp.simplify(G - ahn.optimal_gamma(S, sp.eye(3), 10)) == sp.zeros(3, 3)
@@ -39,18 +53,25 @@ def test_theorem1_reference_values():
 class _MutatedTheorem1(A.Theorem1ClosedForm):
     """One constant changed: ((n+2)/n) instead of ((n+1)/n)."""
 
-    def paper_block(self, lambdas, U, n):
+    def paper_gamma(self, lam, tr, n):
         n = sp.sympify(n)
-        return -U * sp.diag(*[1 / ((n + 2) / n * v + sum(lambdas) / n) for v in lambdas]) * U.T
+        return 1 / ((n + 2) / n * lam + tr / n)
 
 
 def test_theorem1_closed_form_and_a_mutated_constant(tmp_path):
-    grid = [{**SIGMA, "n": 10}, {"skew": ["1/3", "-1/2", "2"], "lambdas": ["3", "1/7", "5/2"], "n": 4}]
-    assert A.grid_audit(A.Theorem1ClosedForm(), _ctx(tmp_path), grid).outcome is Outcome.VERIFIED
-    bad = A.grid_audit(_MutatedTheorem1(), _ctx(tmp_path), grid)
-    assert bad.outcome is Outcome.VIOLATED and bad.observed > 0
-    inst = json.loads(open(bad.witness).read())["instance"]
-    assert _MutatedTheorem1().evaluate(inst, dps=50).violates()
+    """The certified eigendirection identity and the rational grid hold; with one constant changed both the symbolic
+    instance and the rational ones are violated exactly, and the witness replays."""
+    claim = A.Theorem1ClosedForm()
+    eigen = claim.symbolic_grid(None)[0]
+    assert claim.evaluate(eigen, dps=50).observed == 0 and claim.evaluate(eigen).details["hessian_pd"]
+    grid = ({**SIGMA, "n": 10}, {"skew": ["1/3", "-1/2", "2"], "lambdas": ["3", "1/7", "5/2"], "n": 4})
+    ok = judge(claim, _ctx(tmp_path / "ok"), methods=(Given(grid),))
+    assert ok.outcome is Outcome.VERIFIED and ok.tier is Tier.INSTANCE
+    assert _MutatedTheorem1().evaluate(eigen, dps=50).violates()
+    bad = judge(_MutatedTheorem1(), _ctx(tmp_path / "bad"), methods=A.Theorem1ClosedForm.methods[1:2])
+    assert bad.outcome is Outcome.VIOLATED and bad.tier is Tier.EXACT and bad.observed > 0
+    rep = replay(tmp_path / "bad" / bad.witness, claim=_MutatedTheorem1())
+    assert rep.reproduced and replay(tmp_path / "bad" / bad.witness).outcome is Outcome.VERIFIED
 
 
 def test_theorem1_global_over_full_pq_symbolic():
@@ -67,7 +88,7 @@ def test_theorem1_global_over_full_pq_symbolic():
 
 
 def test_exact_full_loss_matches_gamma_loss_and_monte_carlo():
-    S, _, _ = A.sigma_of(SIGMA)
+    S, _, _ = sigma_of(SIGMA)
     Sn = np.array(S.tolist(), float)
     G = -np.array(ahn.theorem1_block(S, 10).tolist(), float)
     P, Q = ahn.sparse8(G.tolist())
@@ -103,12 +124,15 @@ def test_lemma1_hypothesis_mutation(tmp_path):
         hypotheses = A.Lemma1.hypotheses[:1]
         nonsymmetric = True
 
-    ctx = _ctx(tmp_path, budget=3.0)
-    assert A.Lemma1().audit(ctx).outcome is Outcome.VERIFIED
-    r = NoSymmetry().audit(ctx)
+    NoSymmetry.id = "ahn2023.lemma1.pgd"
+    ok = judge(A.Lemma1(), _ctx(tmp_path / "ok"))
+    assert ok.outcome is Outcome.VERIFIED and ok.tier is Tier.SEARCHED and ok.evaluations >= 200
+    r = judge(NoSymmetry(), _ctx(tmp_path / "bad"))
     assert r.outcome is Outcome.VIOLATED and r.witness
-    inst = json.loads(open(r.witness).read())["instance"]
+    assert replay(tmp_path / "bad" / r.witness, claim=NoSymmetry()).reproduced
+    inst = json.loads((tmp_path / "bad" / r.witness).read_text())["instance"]
     assert not all(h.holds for h in A.Lemma1().check_hypotheses(inst))      # outside the paper's hypotheses
+    assert replay(tmp_path / "bad" / r.witness).outcome is Outcome.NOT_APPLICABLE
     assert not A.Lemma1Transpose().evaluate(inst, dps=50).violates()         # and A_l^T explains it
 
 
@@ -134,6 +158,7 @@ def test_theorem3_hankel_optimum_and_a_mutated_step():
 
     assert Mutated().evaluate({"n": 20, "d": 5, "L": 3}, dps=50).violates()
     assert not A.Figure2().evaluate({"paper": list(A.FIG2_PAPER)}, dps=50).violates()
+    assert A.Figure2().evaluate({"paper": [0.69, 0.42, 1.70]}, dps=50).violates()    # 1.714 is not 1.70
 
 
 def test_theorem5_formula_equals_derivation():
@@ -147,14 +172,41 @@ def test_claims_registered_with_sources():
     assert kinds["ahn2023.theorem5.relu_scale"] == "reconstructed" and kinds["ahn2023.theorem1.closed_form"] == "paper"
     assert all(c.id.startswith("ahn2023.") for c in claims)
     assert {"ahn2023.section4_3.training", "ahn2023.theorem4.critical_point", "ahn2023.appendixD.baselines"} <= set(kinds)
+    assert all(c.source.paper == "ahn2023" and c.source.about in ABOUT for c in claims)
+    about = {c.id: c.source.about for c in claims}
+    assert about["ahn2023.appendixD.baselines"] == "code" and about["ahn2023.figure2.values"] == "figure"
+    assert not any("audit" in type(c).__dict__ for c in claims)
+
+
+def test_monte_carlo_claims_carry_samples_and_seeds_and_can_fail(tmp_path):
+    """Theorem 5's scalar by Monte Carlo: the instance fixes prompts and seed; a wrong formula (a 5% larger scalar)
+    is a statistical violation whose witness replays."""
+    class Wrong(A.Theorem5):
+        def evaluate(self, instance, dps=None):
+            ev = super().evaluate(instance, dps)
+            f = ev.details["formula"]
+            obs = abs(ev.details["c_mc"] - 1.05 * f) / (1.05 * f)
+            return Evaluation(type(ev.observed)(obs), ev.bound, ev.details, spread=ev.spread)
+
+    ctx = _ctx(tmp_path)
+    insts = A.Theorem5().grid(ctx)
+    assert [i["prompts"] for i in insts] == [100_000] * 3 and len({i["seed"] for i in insts}) == 3
+    bad = judge(Wrong(), ctx, methods=(A.Theorem5.methods,))
+    assert bad.outcome is Outcome.VIOLATED and bad.tier is Tier.STATISTICAL
+    assert replay(tmp_path / bad.witness, claim=Wrong()).reproduced
+
+
+def test_training_claims_cannot_refute(tmp_path):
+    """A training run far too short for its pass criteria is inconclusive, never violated."""
+    r = judge(A.Theorem1Training(), _ctx(tmp_path, options={"train_steps": 20}))
+    assert r.outcome is Outcome.INCONCLUSIVE and r.witness is None and r.details["steps"] == 20
 
 
 @pytest.mark.slow
 def test_training_recovers_theorem1(tmp_path):
-    ctx = AuditContext(paper="ahn2023", budget_s=300, out_dir=tmp_path, options={"train_steps": 2000})
-    r = A.Theorem1Training().audit(ctx)
-    assert r.outcome is Outcome.VERIFIED, r.summary
-    assert r.details["rel_error"] < 0.05
+    r = judge(A.Theorem1Training(), _ctx(tmp_path, budget=1.0))
+    assert r.outcome is Outcome.VERIFIED and r.tier is Tier.STATISTICAL, r.summary
+    assert r.details["rel_error"] < 0.05 and r.details["steps"] == 2000
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -167,6 +219,8 @@ def test_section43_pieces_and_a_mutated_step():
     assert np.allclose(sorted(np.linalg.eigvalsh(S)), sorted(D_PAPER)) and not np.allclose(S, np.diag(np.diag(S)))
     run = section43_run(S, n=6, L=2, steps=20, batch=256, eval_prompts=2000, log_every=10)
     assert run["steps"] == 20 and len(run["dist_white"]) == 2 and len(run["history"]) == 2
+    again = section43_run(S, n=6, L=2, steps=20, batch=256, eval_prompts=2000, log_every=10)
+    assert again["sorted_scalars"] == run["sorted_scalars"] and again["loss"] == run["loss"]   # steps, not seconds
     ref = ahn.s_optimum(20, 5, 3)
     exact = [float(v) for v in ref["steps"]]
     ideal = {"sorted_scalars": exact, "dist_white": [0.01] * 3, "loss": float(ref["min_loss"])}
@@ -214,15 +268,17 @@ def test_appendix_d_baselines_and_the_off_by_one(tmp_path):
     fixed = {**code, "code_points": 2}                                           # a corrected notebook: no gap
     assert not claim.evaluate(fixed, dps=50).violates()
     assert not all(h.holds for h in claim.check_hypotheses(fixed))
-    res = A.grid_audit(claim, _ctx(tmp_path), [code, {"N": 20, "d": 5, "L": 3, "code_points": 19}])
-    assert res.outcome is Outcome.VIOLATED and res.witness
-    assert replay(res.witness).outcome is Outcome.VIOLATED
+    res = judge(claim, _ctx(tmp_path))
+    assert res.outcome is Outcome.VIOLATED and res.tier is Tier.EXACT and res.witness
+    assert res.details["witness_size"] == 2 and abs(res.ratio - 1.2174) < 1e-3
+    rep = replay(tmp_path / res.witness)
+    assert rep.reproduced and rep.outcome is Outcome.VIOLATED
 
 
 @pytest.mark.slow
 def test_section43_and_theorem4_full_size(tmp_path):
-    ctx = AuditContext(paper="ahn2023", budget_s=140, out_dir=tmp_path)
-    r = A.Section43Training().audit(ctx)
+    ctx = _ctx(tmp_path, budget=1.0)
+    r = judge(A.Section43Training(), ctx)
     assert r.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and max(r.details["dist_raw"]) > 0.3
-    t4 = A.Theorem4().audit(ctx.share(90))
+    t4 = judge(A.Theorem4(), ctx)
     assert t4.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and t4.details["off_scalar_ratio"] < 3

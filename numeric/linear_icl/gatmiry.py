@@ -26,7 +26,7 @@ def scale_dist(M: np.ndarray) -> tuple[float, float]:
 
 
 def train_looped(Sigma, n: int, L: int, steps: int, batch: int = 4096, lr: float = 1e-2, lr_late: float = 1e-3,
-                 seed: int = 0, train_u: bool = False, init_scale: float = 1e-2, deadline_s: float | None = None,
+                 seed: int = 0, train_u: bool = False, init_scale: float = 1e-2,
                  log_every: int = 100, monitor=None, device=None) -> dict:
     """Spec B-6: one (8)-layer looped L times, A (and optionally u) trained by Adam on fresh prompts x ~ N(0, Sigma),
     w* ~ N(0, Sigma^{-1}); lr for the first half, then lr_late; A starts at init_scale * N(0, 1)."""
@@ -48,7 +48,7 @@ def train_looped(Sigma, n: int, L: int, steps: int, batch: int = 4096, lr: float
 
     mon = None if monitor is None else (lambda: monitor(A.detach().cpu().numpy().astype(float)))
     res = adam_train(params, loss_fn, steps, lr, lr_schedule=lambda f: 1.0 if f < 0.5 else lr_late / lr,
-                     deadline_s=deadline_s, log_every=log_every, monitor=mon)
+                     log_every=log_every, monitor=mon)
     return {"A": A.detach().cpu().numpy().astype(float), "u": u.detach().cpu().numpy().astype(float), "train": res}
 
 
@@ -151,6 +151,24 @@ def ray_gradient_flow(g_coeffs, d: int, t_max: float, c0: float = 0.0, n_eval: i
     sol = solve_ivp(lambda t, c: -dg(c) / d, (0.0, t_max), [c0], t_eval=ts, rtol=1e-11, atol=1e-13, method="RK45")
     c = sol.y[0]
     return {"t": sol.t.tolist(), "c": c.tolist(), "loss": g(c).tolist()}
+
+
+def flow_time_to(g_coeffs, d: int, xi: float, t_max: float = 1e6, c0: float = 0.0) -> float | None:
+    """The time the ray gradient flow dc/dt = -g'(c)/d from c0 first reaches g(c) = xi: RK45 at rtol 1e-11 with an
+    event at g(c) - xi = 0 (scipy locates the crossing to the integrator's accuracy); None when not reached by t_max."""
+    from scipy.integrate import solve_ivp
+
+    g = np.poly1d(np.asarray(g_coeffs, float))
+    dg = g.deriv()
+    if g(c0) <= xi:
+        return 0.0
+
+    def hit(t, c):
+        return g(c[0]) - xi
+
+    hit.terminal, hit.direction = True, -1
+    sol = solve_ivp(lambda t, c: -dg(c) / d, (0.0, t_max), [c0], events=hit, rtol=1e-11, atol=1e-13, method="RK45")
+    return float(sol.t_events[0][0]) if sol.t_events[0].size else None
 
 
 def time_to_reach(flow: dict, xi: float) -> float | None:

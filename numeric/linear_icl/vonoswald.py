@@ -34,11 +34,16 @@ def gd_rate_scan(N: int, nx: int, tasks: int, seed: int = 0, grid=None) -> dict:
             "loss_exact_sample": 0.5 * float(((eta_ls * a - yq) ** 2).mean()), "tasks": tasks}
 
 
-def gd_loss_mc(eta: float, N: int, nx: int, tasks: int, seed: int = 0) -> tuple[float, float]:
-    """(1/2) MSE of one GD step at rate eta with its standard error (spec C-5)."""
+def gd_loss_mc(eta: float, N: int, nx: int, tasks: int, seed: int = 0, chunk: int = 50_000) -> tuple[float, float]:
+    """(1/2) MSE of one GD step at rate eta with its standard error (spec C-5), in chunks of ``chunk`` tasks."""
     gen = torch.Generator().manual_seed(seed)
-    Z, yq, _ = uniform_prompts(tasks, N, nx, gen, dtype=torch.float64)
-    return mean_se(0.5 * (gd_prediction(Z, eta, N) - yq) ** 2)
+    parts, done = [], 0
+    while done < tasks:
+        B = min(chunk, tasks - done)
+        Z, yq, _ = uniform_prompts(B, N, nx, gen, dtype=torch.float64)
+        parts.append(0.5 * (gd_prediction(Z, eta, N) - yq) ** 2)
+        done += B
+    return mean_se(torch.cat(parts))
 
 
 class LSA:
@@ -69,7 +74,7 @@ class LSA:
 
 
 def train_lsa(N: int, nx: int, steps: int, batch: int = 2048, lr: float = 1e-3, heads: int = 1, seed: int = 0,
-              init_std: float = 0.002, clip: float | None = 10.0, deadline_s: float | None = None,
+              init_std: float = 0.002, clip: float | None = 10.0,
               log_every: int = 250, device=None) -> dict:
     """Spec C-6: Adam on (1/B) sum ||yhat - y||^2 with online fresh tasks (x ~ U(-1,1)^{N_x}, W ~ N(0, I)); lr for
     the first half of the steps, lr/10 for the second."""
@@ -82,7 +87,7 @@ def train_lsa(N: int, nx: int, steps: int, batch: int = 2048, lr: float = 1e-3, 
         Z, yq = Z.to(device), yq.to(device)
         return ((model.predict(Z, N) - yq) ** 2).mean()
 
-    res = adam_train(model.params(), loss_fn, steps, lr, clip=clip, deadline_s=deadline_s, log_every=log_every,
+    res = adam_train(model.params(), loss_fn, steps, lr, clip=clip, log_every=log_every,
                      lr_schedule=lambda f: 1.0 if f < 0.5 else 0.1)
     return {"model": model, "train": res}
 
