@@ -146,7 +146,8 @@ def ratio_of(observed, bound) -> float:
 class Evaluation:
     """One instance evaluated: the observed quantity and the claim's bound at that instance.
 
-    ``spread``: the half-width of a confidence interval of ``observed`` (statistical evidence; 0 for exact and
+    ``details['work']`` (optional): the samples or steps inside this one evaluation (e.g. '4000000 prompts',
+    '2000 Adam steps'), printed beside the method.  ``spread``: the half-width of a confidence interval of ``observed`` (statistical evidence; 0 for exact and
     high-precision evaluations).  The claim holds at the instance when observed + spread <= bound and is violated
     when observed - spread > bound; in between the evidence straddles the bound."""
 

@@ -437,6 +437,9 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
             raise ToolError(f"{claim.id}: unknown method {m!r}")
     side = list(claim.side_checks(ctx))
     method_text = " + ".join(m.describe() for m in ms)
+    work_done = sorted({str(j.ev.details["work"]) for j in work.judged if j.ev.details.get("work")})
+    if work_done:   # the samples / steps inside each evaluation (Monte Carlo, training), as the claim reports them
+        method_text += " [" + "; ".join(work_done[:4]) + (" ..." if len(work_done) > 4 else "") + "]"
     common = dict(evaluations=work.evaluations, confirmations=work.confirmations, budget=work.planned,
                   space="; ".join(work.spaces),
                   side_checks=side, method=method_text, **base)
