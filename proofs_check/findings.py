@@ -46,12 +46,15 @@ class AssessedFinding:
     status: str                     # confirmed | not reproduced (none of its claims is violated in this audit)
     witness: str | None = None      # path relative to the audit folder
     ratio: float | str | None = None
+    observed: object = None
+    bound: object = None
     violated: list = field(default_factory=list)
     corrected: list = field(default_factory=list)   # [(claim id, outcome, tier)]
 
     def to_dict(self) -> dict:
         d = asdict(self.finding)
-        d.update(status=self.status, witness=self.witness, ratio=self.ratio, violated_claims=self.violated,
+        d.update(status=self.status, witness=self.witness, ratio=self.ratio, observed=self.observed, bound=self.bound,
+                 violated_claims=self.violated,
                  corrected_verdicts=[{"claim": c, "outcome": o, "tier": t} for c, o, t in self.corrected])
         return d
 
@@ -87,7 +90,8 @@ def assess(findings: list[Finding], rows: list[dict], complete: bool = True
         if f.witness_cause and witness is None:
             problems.append(f"{f.id}: no witness for the cause {f.witness_cause!r} of {f.witness_claim}")
             witness = row.get("witness")
-        out.append(AssessedFinding(f, "confirmed", witness, row.get("ratio"), violated, corrected))
+        out.append(AssessedFinding(f, "confirmed", witness, row.get("ratio"), row.get("observed"), row.get("bound"),
+                                   violated, corrected))
     for r in rows:
         if r["outcome"] == "violated":
             n = len(owner.get(r["claim_id"], []))

@@ -33,14 +33,15 @@ def section(data: dict, command: str) -> str:
              f"inconclusive, {c['not_applicable']} not applicable; by tier: "
              + ", ".join(f"{n} {k}" for k, n in sorted(tiers.items())) + "."]
     fs = sorted((f for f in data.get("findings", []) if f["status"] == "confirmed"),
-                key=lambda f: (SEVERITY_ORDER[f["severity"]], f["id"]))
+                key=lambda f: SEVERITY_ORDER[f["severity"]])
     if fs:
         lines += ["", f"Findings: {sc.get('HIGH', 0)} HIGH, {sc.get('MEDIUM', 0)} MEDIUM, {sc.get('LOW', 0)} LOW.", "",
-                  "| finding | severity | about | root cause | witness ratio | our correction |", "|---|---|---|---|---|---|"]
+                  "| finding | severity | about | root cause | witness: observed vs bound | our correction |",
+                  "|---|---|---|---|---|---|"]
         for f in fs:
             corr = "; ".join(f"`{x['claim']}` {verdict_word(x['outcome'], x['tier'])}" for x in f["corrected_verdicts"])
             lines.append(f"| {md(f['title'])} (`{f['id']}`) | {f['severity']} | {f['about'].replace('_', ' ')} | "
-                         f"{md(f['cause'])} | {fmt(f['ratio'])} | {corr or '-'} |")
+                         f"{md(f['cause'])} | {fmt(f.get('observed'))} vs {fmt(f.get('bound'))} | {corr or '-'} |")
     lines += ["", "<details><summary>Every claim: verdict, tier, evaluations, observed/bound</summary>", "",
               "| claim | verdict (tier) | evaluations | observed/bound | narrowing |", "|---|---|---|---|---|"]
     for r in rows:

@@ -66,18 +66,18 @@ SEVERITY_ORDER = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
 def findings_markdown(data: dict) -> list[str]:
     """The one-page summary: the findings table sorted by severity, one paragraph per HIGH finding."""
     fs = [f for f in data.get("findings", []) if f["status"] == "confirmed"]
-    fs.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["id"]))
+    fs.sort(key=lambda f: SEVERITY_ORDER[f["severity"]])      # stable: the data's order within a severity
     sc = data.get("severity_counts", {})
     lines = ["## Findings", "",
              f"{len(fs)} findings: {sc.get('HIGH', 0)} HIGH, {sc.get('MEDIUM', 0)} MEDIUM, {sc.get('LOW', 0)} LOW "
              f"(HIGH: a statement false as printed or a theorem that does not cover its advertised setting; MEDIUM: a "
              f"proof gap or inconsistency after whose repair the statement plausibly holds; LOW: a typo, notation or "
              f"convention slip).", "",
-             "| finding | severity | about | root cause | claims | witness (observed/bound) | our correction |",
+             "| finding | severity | about | root cause | claims | witness (observed vs bound) | our correction |",
              "|---|---|---|---|---|---|---|"]
     for f in fs:
         corr = "; ".join(f"`{c['claim']}` {verdict_word(c['outcome'], c['tier'])}" for c in f["corrected_verdicts"])
-        w = (f"`{f['witness']}` ({fmt(f['ratio'])}"
+        w = (f"`{f['witness']}` ({fmt(f.get('observed'))} vs {fmt(f.get('bound'))}"
              + ("; certified" if f.get("witness_certified") else "; not certified" if "witness_certified" in f else "")
              + ")") if f.get("witness") else "-"
         lines.append(f"| **{md(f['title'])}** (`{f['id']}`) | {f['severity']} | {f['about'].replace('_', ' ')} | "
@@ -89,7 +89,8 @@ def findings_markdown(data: dict) -> list[str]:
         for f in highs:
             lines += [f"**{f['title']}** ({f['where'] or f['id']}). {f['cause']}"
                       + (f" {f['note']}" if f.get("note") else "")
-                      + (f" Witness: `{f['witness']}`, observed/bound {fmt(f['ratio'])}, replay with "
+                      + (f" Witness: `{f['witness']}`, observed {fmt(f.get('observed'))} against the bound "
+                         f"{fmt(f.get('bound'))}, replay with "
                          f"`icl-verify replay {f['witness']}` from the audit folder." if f.get("witness") else ""), ""]
     missing = [f for f in data.get("findings", []) if f["status"] != "confirmed"]
     if missing:

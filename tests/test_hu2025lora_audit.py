@@ -13,7 +13,7 @@ from proofs_check.audits import hu2025lora as AUD
 from proofs_check.claims import ABOUT, Claim, Outcome, Tier
 from proofs_check.cli import main
 from proofs_check.engine import AuditContext, judge, run_audit
-from proofs_check.methods import Given, Search, methods_of
+from proofs_check.methods import Given, Search, Undecidable, methods_of
 from proofs_check.registry import claims_for, get_claim
 from proofs_check.witness import replay
 from symbolic.hu2025lora import corrected as OURS
@@ -39,21 +39,26 @@ def replays(r, tmp_path):
 
 def test_claim_ids_sources_methods_and_registry():
     ids = list(BY_ID)
-    assert len(ids) == len(set(ids)) == 57
+    assert len(ids) == len(set(ids)) == 66
     assert [c.id for c in claims_for("hu2025lora")] == ids
-    for want in ("lemma3_1", "lemma3_2.A", "theorem3_1", "theorem4_1", "lemmaD_3", "ours.theorem3_1"):
+    for want in ("lemma3_1", "lemma3_2.A", "theorem3_1", "theorem3_1.proof_algorithm", "theorem4_1", "lemmaD_3",
+                 "ours.theorem3_1"):
         assert get_claim(f"hu2025lora.{want}") is BY_ID[f"hu2025lora.{want}"]
     for c in AUD.CLAIMS:
         assert c.source.paper == "hu2025lora" and c.source.about in ABOUT and c.source.kind in ("paper", "ours")
         assert (c.source.kind == "ours") == (".ours." in c.id)
-        assert "audit" not in vars(type(c)) and type(c).evaluate is not Claim.evaluate
+        undecidable_only = all(isinstance(m, Undecidable) for m in methods_of(c))
+        assert "audit" not in vars(type(c)) and (undecidable_only or type(c).evaluate is not Claim.evaluate)
         assert methods_of(c) and c.hypotheses
-    kinds = {c.id: type(methods_of(c)[0]).__name__ for c in AUD.CLAIMS}
-    assert set(kinds.values()) == {"Grid", "Search"}
+    kinds = {type(m).__name__ for c in AUD.CLAIMS for m in methods_of(c)}
+    assert kinds == {"Grid", "Search", "Undecidable"}
     assert sum(1 for c in AUD.CLAIMS if isinstance(c, AUD.FormulaClaim)) == len(AUD.TABLE) == 38
-    assert BY_ID["hu2025lora.theorem3_1"].source.about == "proof_step"
-    assert BY_ID["hu2025lora.theorem3_1.C7_inequality"].source.about == "proof_step"
-    assert "made explicit" in BY_ID["hu2025lora.lemma3_6"].source.note
+    for step in ("theorem3_1.proof_algorithm", "theoremA_1.proof_algorithm", "lemma3_6.proof_construction",
+                 "lemma3_7.proof_construction", "theorem3_1.C7_inequality", "theorem4_1.reduction"):
+        assert BY_ID[f"hu2025lora.{step}"].source.about == "proof_step"
+    for stmt in ("theorem3_1", "theoremA_1", "lemma3_6", "lemma3_7", "theorem4_1", "lemma3_3"):
+        assert BY_ID[f"hu2025lora.{stmt}"].source.about == "statement"
+    assert "ours" in BY_ID["hu2025lora.lemma3_6"].source.note
 
 
 def test_violated_formula_has_its_smallest_witness_and_replays(tmp_path):
@@ -116,7 +121,7 @@ def test_mutation_of_a_bound_is_found_by_the_search(tmp_path, monkeypatch):
 
 
 def test_mutation_of_the_reduction_map_is_caught(tmp_path, monkeypatch):
-    assert audit("theorem4_1", tmp_path).outcome is Outcome.VERIFIED
+    assert audit("theorem4_1.reduction", tmp_path).outcome is Outcome.VERIFIED
     orig = HD.reduction_map
 
     def no_scaling(a):
@@ -125,7 +130,7 @@ def test_mutation_of_the_reduction_map_is_caught(tmp_path, monkeypatch):
         return m
 
     monkeypatch.setattr(HD, "reduction_map", no_scaling)
-    r = audit("theorem4_1", tmp_path)
+    r = audit("theorem4_1.reduction", tmp_path)
     assert r.outcome is Outcome.VIOLATED and replays(r, tmp_path)
 
 
@@ -137,7 +142,7 @@ def test_shape_lint_depends_on_the_displays(tmp_path, monkeypatch):
 
 
 def test_paper_chain_and_C7_inequality_are_violated(tmp_path):
-    r = audit("theorem3_1", tmp_path)
+    r = audit("theorem3_1.proof_algorithm", tmp_path)
     assert r.outcome is Outcome.VIOLATED and r.ratio > 1e3 and replays(r, tmp_path)
     c7 = audit("theorem3_1.C7_inequality", tmp_path, (Search(evaluations=120, floor=10),))
     assert c7.outcome is Outcome.VIOLATED and replays(c7, tmp_path)
@@ -146,16 +151,17 @@ def test_paper_chain_and_C7_inequality_are_violated(tmp_path):
 def test_symbolic_tiers_are_honest(tmp_path):
     r = audit("lemma2_1", tmp_path)
     assert r.outcome is Outcome.VERIFIED and r.tier is Tier.SEARCHED and "listed sizes" in r.narrowing[0]
-    g = audit("appG_table1", tmp_path)
-    assert g.outcome is Outcome.VERIFIED and g.tier is Tier.EXHAUSTIVE and not g.narrowing
+    for cid in ("appG.table1", "appG.speedups"):
+        g = audit(cid, tmp_path)
+        assert g.outcome is Outcome.VERIFIED and g.tier is Tier.EXHAUSTIVE and not g.narrowing
 
 
 def test_run_audit_subset_and_cli(tmp_path, capsys):
-    claims = [BY_ID[i] for i in ("hu2025lora.lemma2_1", "hu2025lora.appG_table1", "hu2025lora.lemmaD_2")]
+    claims = [BY_ID[i] for i in ("hu2025lora.lemma2_1", "hu2025lora.appG.table1", "hu2025lora.lemmaD_2")]
     run = run_audit(claims, ctx(tmp_path))
     assert not run.errors
     assert {r.claim_id: r.outcome for r in run.results} == {
-        "hu2025lora.lemma2_1": Outcome.VERIFIED, "hu2025lora.appG_table1": Outcome.VERIFIED,
+        "hu2025lora.lemma2_1": Outcome.VERIFIED, "hu2025lora.appG.table1": Outcome.VERIFIED,
         "hu2025lora.lemmaD_2": Outcome.VIOLATED}
     out = tmp_path / "cli"
     assert main(["audit", "hu2025lora", "--claim", "hu2025lora.ours.lemmaD_2", "--out", str(out),
@@ -208,3 +214,8 @@ def test_a_report_instance_is_judged_by_the_engine_with_given(tmp_path):
 @pytest.mark.slow
 def test_default_audit(tmp_path):
     assert main(["audit", "hu2025lora", "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "audit.json").read_text())
+    assert data["finding_problems"] == [] and data["severity_counts"] == {"HIGH": 2, "MEDIUM": 4, "LOW": 8}
+    for f in data["findings"]:
+        if f["severity"] == "HIGH":
+            assert replay(tmp_path / f["witness"]).reproduced
