@@ -23,8 +23,8 @@ from symbolic.wu2025 import bounds as B
 from symbolic.wu2025 import constants as C
 from symbolic.wu2025.config import WuConfig
 
+from .io import Progress, write_json_atomic
 from .report import fmt
-from .witness import write_json_atomic
 
 MAX_KNOTS = 1024   # --eps mode: cap on the knots of a sized interpolant (C barely depends on M)
 NODE_SLACK = sp.Rational(1, 10**35)  # --eps mode: covers the 40-digit rounding of the node values
@@ -80,8 +80,10 @@ def _approximant(target, var, R, M, relu_order: int | None, sup2=None) -> tuple[
     return approx, info
 
 
-def build_approximants(config: WuConfig, eps_targets: dict | None = None) -> dict:
-    """The approximants of r, r' and u and their certified errors; sized from ``eps_targets`` in --eps mode."""
+def build_approximants(config: WuConfig, eps_targets: dict | None = None, progress=None) -> dict:
+    """The approximants of r, r' and u and their certified errors; sized from ``eps_targets`` in --eps mode;
+    ``progress()`` is called after each."""
+    progress = progress or (lambda n=1: None)
     act, loss = get_activation(config.activation), get_loss(config.loss)
     relu = config.activation == "relu"
     out = {}
@@ -95,6 +97,7 @@ def build_approximants(config: WuConfig, eps_targets: dict | None = None) -> dic
         _, info = _approximant(target, T, R, M, order if relu else None, sup2)
         info["interval"] = [str(-R), str(R)]
         out[key] = info
+        progress()
     if config.loss == "square":
         u = square_loss_u_units()
         out["u"] = {"target": "2(t - y) per coordinate", "H": u.H, "C": float(u.C), "C_exact": str(u.C),
@@ -110,6 +113,7 @@ def build_approximants(config: WuConfig, eps_targets: dict | None = None) -> dic
         info.update(C=float(lifted.C), C_exact=str(lifted.C), M3=lifted.H * config.d_out,
                     interval=[str(-Ru), str(Ru)], note="phi' on residuals z = t - y, lifted to (t, y) with ||a||_1 <= 1")
         out["u"] = info
+    progress()
     return out
 
 
@@ -148,18 +152,30 @@ def main(args) -> int:
     if getattr(args, "knots", None) is not None and getattr(args, "eps", None) is not None:
         raise ConfigError("--eps", "give either --knots or --eps, not both")
     config = WuConfig.from_args(args)
-    with digits(config.precision):
+    bar = Progress(4 if config.knots is not None else 5, "wu2025 bounds", unit="stage")
+    est = getattr(args, "resource_estimate", None)
+    if est is not None:
+        bar.note(f"estimate: {est.text()}")
+    with digits(config.precision), bar:
         if config.knots is not None:
-            approx = build_approximants(config)
+            bar.status(stage="certified approximants")
+            approx = build_approximants(config, progress=bar)
+            bar.status(stage="bounds")
             ev = _evaluate(config, approx, None)
+            bar()
         else:
+            bar.status(stage="eps choices")
             ev0 = _evaluate(config, None, config.eps)
+            bar()
             targets = {"r": ev0.values[B.eps_r], "rp": ev0.values[B.eps_rp], "l": ev0.values[B.eps_l]}
-            approx = build_approximants(config, targets)
+            bar.status(stage="sized approximants")
+            approx = build_approximants(config, targets, progress=bar)
             for key, which in (("r", "r"), ("r_prime", "rp"), ("u", "l")):
                 approx[key]["eps_choice"] = targets[which]
                 approx[key]["meets_choice"] = bool(approx[key]["eps"] <= targets[which])
+            bar.status(stage="bounds")
             ev = _evaluate(config, approx, config.eps)
+            bar()
         rows = []
         for r in ev.rows:
             val, s = _json_number(r["value"])

@@ -277,6 +277,8 @@ def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: flo
         "history": [list(h) for h in res.history[-10:]]})
     if res.stopped_by != "budget":
         work.capped.append(f"{res.evaluations} of {planned} search evaluations")
+    if res.stopped_by != "budget" and (res.best is None or res.best_value == -math.inf):
+        return   # stopped by the time cap before anything could be judged: inconclusive, not a tool error
     if res.best is None or res.best_value == -math.inf:
         raise ToolError(f"{claim.id}: none of the {res.evaluations} searched instances could be evaluated in float64")
     family = getattr(claim, "pool_family", None)
@@ -368,6 +370,8 @@ def _run_grid(claim: Claim, ctx: AuditContext, m, work: _Work, t0: float) -> Non
             j = confirm(k, inst)
             if j is not None and j.violated:
                 break
+    if not screened and work.capped:
+        return
     if not screened or all(v == -math.inf for v, _, _ in screened):
         raise ToolError(f"{claim.id}: no grid instance could be evaluated in float64")
     if not m.stop_at_first:
@@ -444,6 +448,10 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
                   space="; ".join(work.spaces),
                   side_checks=side, method=method_text, **base)
     if not work.judged:
+        if work.capped:
+            return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=time.monotonic() - t0, stopped_by="time cap",
+                               details=work.details, summary=f"stopped by the time cap ({ctx.time_cap_s:g}s) after "
+                                                             f"{', '.join(work.capped)}", **common)
         reason = "; ".join(work.undecidable) or "no instance was judged"
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=time.monotonic() - t0, details=work.details,
                            summary=reason, **common)

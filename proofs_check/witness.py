@@ -94,6 +94,9 @@ def load_witness(path: Path) -> dict:
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise WitnessError(f"{path}: witness lacks {', '.join(missing)}")
+    for key in ("observed", "bound"):
+        if isinstance(data[key], bool) or not isinstance(data[key], (str, int, float)):
+            raise WitnessError(f"{path}: '{key}' must be a number or a decimal string, got {data[key]!r}"[:300])
     if not isinstance(data["instance"], dict):
         raise WitnessError(f"{path}: 'instance' must be a JSON object")
     try:
@@ -186,7 +189,7 @@ def replay(path: Path, dps: int | None = None, claim=None) -> Replay:
                     disagreements.append(f"stored {key} {data[key]} vs recomputed {_short(value)}")
     reproduced = outcome is Outcome.VIOLATED and not disagreements
     summary = (f"observed {_short(ev.observed)} vs bound {_short(ev.bound)} (ratio {ev.ratio:.6g}) at {dps} digits: "
-               f"{outcome}; saved: {data['outcome']} (observed {data['observed'][:14]}, bound {data['bound'][:14]})")
+               f"{outcome}; saved: {data['outcome']} (observed {str(data['observed'])[:14]}, bound {str(data['bound'])[:14]})")
     if disagreements:
         summary += "; " + "; ".join(disagreements)
     return Replay(claim.id, data["outcome"], outcome, reproduced, dps, ev.observed, ev.bound, ev.ratio, checks,

@@ -13,7 +13,7 @@ from numeric.wu2025.icl_experiment import baselines, metrics
 from numeric.wu2025.icl_experiment.config import CPU, GPU, clip_positions, scale_from_args
 from numeric.wu2025.icl_experiment.data import sample_inputs, sample_prompts, sample_targets
 from numeric.wu2025.icl_experiment.model import ICLTransformer
-from numeric.wu2025.icl_experiment.runner import run_experiment
+from proofs_check.experiments.wu2025_icl_run import run_experiment
 from symbolic.errors import ConfigError
 
 
@@ -171,6 +171,27 @@ def test_tiny_pipeline_end_to_end_with_resume(tmp_path):
     report = (out / "report.md").read_text()
     assert "pooled" in report and "per prompt" in report and "Fig 7" in report
     assert (out / "fig_icl_relu.png").exists() and (out / "fig_per_prompt.png").exists()
+
+
+def test_resume_refuses_other_options_and_keeps_the_training_budget(tmp_path):
+    out = tmp_path / "exp"
+    res = run_experiment(TINY, out, seed=0, budget_s=0.3, train_budget_s=50.0, studies=False, log=lambda m: None)
+    assert res["status"].startswith("partial") and res["run_config"]["seed"] == 0
+    before = (out / "results.partial.json").read_bytes()
+    for scale, seed, what in ((replace(TINY, width=32), 0, "--width"), (TINY, 1, "--seed"),
+                              (replace(TINY, steps=31), 0, "--steps")):
+        with pytest.raises(ConfigError) as e:
+            run_experiment(scale, out, seed=seed, resume=True, train_budget_s=50.0, studies=False, log=lambda m: None)
+        assert e.value.param == "--resume" and what in e.value.message
+    with pytest.raises(ConfigError) as e:
+        run_experiment(TINY, out, seed=0, resume=True, train_budget_s=60.0, studies=False, log=lambda m: None)
+    assert "ICL_VERIFY_TRAIN_BUDGET_S" in e.value.message
+    assert (out / "results.partial.json").read_bytes() == before        # refusing writes nothing
+    logs = []
+    res = run_experiment(TINY, out, seed=0, resume=True, train_budget_s=50.0, studies=False, log=logs.append)
+    assert res["status"] == "complete"
+    spent = sum(m["seconds"] for m in res["models"].values())
+    assert spent < 50.0 and not any("1000000000000" in m for m in logs)
 
 
 def test_cli_options_map_onto_the_scale():

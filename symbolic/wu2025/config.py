@@ -13,6 +13,7 @@ from ..losses import get_loss
 from ..network import NetworkShape
 
 RADIUS_MODES = ("safe", "paper")
+_PAPER_NAME = {"eta": "eta (step size)", "Bv": "B_v", "Bx": "B_x", "By": "B_y", "eps": "eps (target accuracy)"}
 
 
 @dataclass(frozen=True)
@@ -38,31 +39,36 @@ class WuConfig:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        require_int("--depth", self.N, 2, 64)
-        require_int("--width", self.K, 1, 4096)
-        dim_param = "--dim" if self.d_in == self.d_out else "--dim-in"
-        require_int(dim_param, self.d_in, 1, 4096)
-        require_int("--dim" if self.d_in == self.d_out else "--dim-out", self.d_out, 1, 4096)
-        require_int("--context", self.n, 1, 10**6)
-        require_int("--steps", self.L, 1, 10**4)
-        require_real("--eta", self.eta, 0, strict_low=True)
-        require_real("--Bv", self.Bv, 0, strict_low=True)
-        require_real("--Bx", self.Bx, 0, strict_low=True)
-        require_real("--By", self.By, 0, strict_low=True)
+        # errors name the paper's parameters; the CLI (proofs_check.validation.cli_error) maps them to its flags
+        require_int("N (depth)", self.N, 2, 64)
+        require_int("K (width)", self.K, 1, 4096)
+        same = self.d_in == self.d_out
+        require_int("d (dimension)" if same else "d_x (input dimension)", self.d_in, 1, 4096)
+        require_int("d (dimension)" if same else "d_y (output dimension)", self.d_out, 1, 4096)
+        require_int("n (in-context examples)", self.n, 1, 10**6)
+        require_int("L (GD steps)", self.L, 1, 10**4)
+        require_real("eta (step size)", self.eta, 0, strict_low=True)
+        require_real("B_v", self.Bv, 0, strict_low=True)
+        require_real("B_x", self.Bx, 0, strict_low=True)
+        require_real("B_y", self.By, 0, strict_low=True)
         get_activation(self.activation)
         get_loss(self.loss)
         if self.knots is not None:
-            require_int("--knots", self.knots, 2, 10**7)
+            require_int("M (knots)", self.knots, 2, 10**7)
         if self.eps is not None:
-            require_real("--eps", self.eps, 0, 1, strict_low=True)
+            require_real("eps (target accuracy)", self.eps, 0, 1, strict_low=True)
         if self.knots is None and self.eps is None:
-            raise ConfigError("--knots", "give --knots M or --eps")
+            raise ConfigError("M (knots)", "is needed: give the knots M or a target accuracy eps")
         if self.radius not in RADIUS_MODES:
-            require_real("--radius", self.radius, 0, strict_low=True)
-        require_int("--precision", self.precision, 15, 100000)
+            try:
+                require_real("R (approximation radius)", self.radius, 0, strict_low=True)
+            except ConfigError:
+                raise ConfigError("R (approximation radius)", f"must be 'safe', 'paper' or a finite number > 0, "
+                                                              f"got {self.radius!r}") from None
+        require_int("precision (digits)", self.precision, 15, 100000)
         if self.device not in ("auto", "cpu") and not str(self.device).startswith("cuda"):
-            raise ConfigError("--device", f"must be auto, cpu or cuda[:k]; got {self.device!r}")
-        require_int("--seed", self.seed, 0, 2**63 - 1)
+            raise ConfigError("device", f"must be auto, cpu or cuda[:k]; got {self.device!r}")
+        require_int("seed", self.seed, 0, 2**63 - 1)
 
     @property
     def shape(self) -> NetworkShape:
@@ -85,26 +91,26 @@ class WuConfig:
         kw: dict = {}
         g = lambda name: getattr(args, name, None)  # noqa: E731
         if g("dim") is not None and (g("dim_in") is not None or g("dim_out") is not None):
-            raise ConfigError("--dim", "give either --dim or --dim-in/--dim-out, not both")
+            raise ConfigError("d (dimension)", "give either d or d_x/d_y, not both")
         if g("dim") is not None:
             kw["d_in"] = kw["d_out"] = g("dim")
         if g("dim_in") is not None:
             kw["d_in"] = g("dim_in")
             kw["d_out"] = g("dim_out") if g("dim_out") is not None else 1
         elif g("dim_out") is not None:
-            raise ConfigError("--dim-out", "needs --dim-in as well")
+            raise ConfigError("d_y (output dimension)", "needs d_x as well")
         for opt, key in [("depth", "N"), ("width", "K"), ("context", "n"), ("steps", "L"), ("knots", "knots"),
                          ("precision", "precision"), ("seed", "seed")]:
             if g(opt) is not None:
                 kw[key] = g(opt)
         for opt in ["eta", "Bv", "Bx", "By", "eps"]:
             if g(opt) is not None:
-                kw[opt] = require_real(f"--{opt}", g(opt))
+                kw[opt] = require_real(_PAPER_NAME[opt], g(opt))
         for opt in ["activation", "loss", "device"]:
             if g(opt) is not None:
                 kw[opt] = g(opt)
         if g("radius") is not None:
-            kw["radius"] = g("radius") if g("radius") in RADIUS_MODES else str(require_real("--radius", g("radius")))
+            kw["radius"] = g("radius") if g("radius") in RADIUS_MODES else str(require_real("R (approximation radius)", g("radius")))
         if kw.get("eps") is not None and g("knots") is None:
             kw["knots"] = None
         kw.update(overrides)

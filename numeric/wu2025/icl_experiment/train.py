@@ -43,8 +43,9 @@ def _save(path: Path, state: dict) -> None:
 
 def train(scale: Scale, kind: str, depth: int, seed: int, device, ckpt: Path | None = None, resume: bool = False,
           steps: int | None = None, layers: int | None = None, deadline: float | None = None,
-          log=None) -> TrainResult:
-    """Train one transformer on N-layer targets of depth ``depth``; stops early (checkpointed) at ``deadline``."""
+          log=None, progress=None) -> TrainResult:
+    """Train one transformer on N-layer targets of depth ``depth``; stops early (checkpointed) at ``deadline``.
+    ``progress(step, loss)`` is called after every step (for a progress bar; ``log`` gets a line every 100)."""
     steps = steps if steps is not None else scale.steps
     torch.manual_seed(seed)
     model = build_model(scale, kind, layers).to(device)
@@ -86,6 +87,8 @@ def train(scale: Scale, kind: str, depth: int, seed: int, device, ckpt: Path | N
         sched.step()
         step += 1
         acc, cnt = acc + float(loss.detach()), cnt + 1
+        if progress is not None:
+            progress(step, acc / cnt)
         if step % 100 == 0 or step == steps:
             losses.append((step, acc / cnt))
             if log:

@@ -1,4 +1,6 @@
-"""The Markdown report and the plots: the reproduction beside the paper's Figures 2-7 (spec 8.2), point by point.
+"""The Markdown report and the plots of ``icl-verify experiment wu2025-icl``: the reproduction beside the paper's
+Figures 2-7 (spec 8.2), point by point.  (Moved here from numeric/wu2025/icl_experiment: numeric/ never imports
+proofs_check/, and the report is the judging room's.)
 
 Every verdict below is computed from the results by the rule printed next to it; nothing is typed in.  The
 paper's numbers are read off its plots (spec 8.2) and are approximate.
@@ -9,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import MIXTURES
+from numeric.wu2025.icl_experiment.config import MIXTURES
+
+from ..io import atomic_path, write_text_atomic
 
 TOL = 0.1  # ours: two R^2 values 'match' when they differ by at most 0.1
 
@@ -173,6 +177,12 @@ def _verdict(ok) -> str:
 # ------------------------------------------------------------------------------------------------- plots
 
 
+def _savefig(fig, path: Path) -> None:
+    """PNG written atomically with normal permissions (plots.save_figure's rule)."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+
+
 def plots(res: dict, out: Path) -> list[str]:
     import matplotlib
 
@@ -211,7 +221,7 @@ def plots(res: dict, out: Path) -> list[str]:
         axes[0][0].legend(fontsize=7)
         fig.tight_layout()
         name = f"fig_icl_{kind}.png"
-        fig.savefig(out / name, dpi=110)
+        _savefig(fig, out / name)
         plt.close(fig)
         files.append(name)
     # per-prompt and pooled at the grid, in distribution, with all baselines
@@ -241,7 +251,7 @@ def plots(res: dict, out: Path) -> list[str]:
         ax.set_ylabel("R^2")
     axes[0][0].legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(out / "fig_per_prompt.png", dpi=110)
+    _savefig(fig, out / "fig_per_prompt.png")
     plt.close(fig)
     files.append("fig_per_prompt.png")
     # Objective 3 and 4
@@ -269,7 +279,7 @@ def plots(res: dict, out: Path) -> list[str]:
     axes[1].set_ylabel("R^2 (pooled)")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "fig_obj3_obj4.png", dpi=110)
+    _savefig(fig, out / "fig_obj3_obj4.png")
     plt.close(fig)
     files.append("fig_obj3_obj4.png")
     if "softmax_study" in res:
@@ -314,7 +324,7 @@ def softmax_plot(st: dict, out: Path) -> str:
     axes[2].set_title("gradient-step block")
     axes[2].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "fig_softmax_blocks.png", dpi=110)
+    _savefig(fig, out / "fig_softmax_blocks.png")
     plt.close(fig)
     return "fig_softmax_blocks.png"
 
@@ -477,5 +487,5 @@ def write_report(res: dict, out: Path) -> Path:
     out = Path(out)
     files = plots(res, out)
     path = out / "report.md"
-    path.write_text(markdown(res, files))
+    write_text_atomic(path, markdown(res, files))
     return path

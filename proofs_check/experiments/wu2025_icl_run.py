@@ -1,14 +1,20 @@
-"""The whole experiment: pretrain, evaluate, baselines, the Softmax-substitute study, App G, report.
+"""The orchestration of ``icl-verify experiment wu2025-icl``: pretrain, evaluate, baselines, the Softmax-substitute
+study, App G, report.  The numeric pieces (data, models, training, baselines, metrics) live in
+numeric/wu2025/icl_experiment; this module (moved from there: numeric/ never imports proofs_check/) runs them and
+writes the results.
 
 Partial results (``results.partial.json``) and checkpoints are written as it goes.  A run stops cleanly when its
 time budget is spent (``budget_s``; the environment variable ICL_VERIFY_TIME_BUDGET_S overrides it): training is
-checkpointed, and ``resume=True`` continues (finished models and evaluated conditions are not redone).  At the
-cpu scale the training budget is shared between the models, so the run ends in time on a loaded machine and the
-report says at which step each model stopped.
+checkpointed, and ``resume=True`` continues (finished models and evaluated conditions are not redone).  The partial
+file records the full configuration (scale, seed, code version); resuming with any other refuses (ConfigError
+naming the differing options, before anything is written).  At the cpu scale the training budget is shared between
+the models, so the run ends in time on a loaded machine and the report says at which step each model stopped; a
+resumed run gets what is left of that budget, not a fresh one.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import replace
@@ -16,13 +22,15 @@ from pathlib import Path
 
 import torch
 
-from proofs_check.environment import environment
-from proofs_check.witness import write_json_atomic
+from numeric.backends import pick_device
+from numeric.wu2025.icl_experiment.config import MIXTURES, PARAM_MEANS, Scale
+from numeric.wu2025.icl_experiment.evaluate import (Condition, evaluate_ffn, evaluate_transformer, evaluate_trivial,
+                                                    test_prompts)
+from numeric.wu2025.icl_experiment.train import build_model, train
+from symbolic.errors import ConfigError
 
-from ...backends import pick_device
-from .config import MIXTURES, PARAM_MEANS, Scale
-from .evaluate import Condition, evaluate_ffn, evaluate_transformer, evaluate_trivial, test_prompts
-from .train import build_model, train
+from ..environment import environment
+from ..io import Progress, write_json_atomic
 
 KINDS = ("softmax", "relu")
 
@@ -52,6 +60,68 @@ def _threads(scale: Scale) -> int:
     return int(env) if env else (1 if scale.name == "cpu" else max(1, min(16, os.cpu_count() or 1)))
 
 
+SCALE_FLAGS = {"name": "--scale", "d": "--dim", "target_depths": "--depth", "depth_target": "--depth",
+               "width": "--width", "train_points": "--context", "test_points": "--context", "steps": "--steps",
+               "depth_steps": "--steps", "device": "--device"}
+
+
+def _code_version() -> str | None:
+    try:
+        from ..environment import code_version
+    except ImportError:  # pragma: no cover - older environment module
+        return None
+    return code_version()
+
+
+def run_config(scale: Scale, seed: int, train_budget_s) -> dict:
+    """What a partial file must match to be resumed: every size of the scale, the seed, the training budget, the
+    code version."""
+    return {"scale": json.loads(json.dumps(scale.to_dict())), "seed": seed, "train_budget_s": train_budget_s,
+            "code_version": _code_version()}
+
+
+def resume_differences(old: dict, new: dict) -> list[str]:
+    """The options (as flags where there is one) in which two run configurations differ."""
+    diffs = []
+    if old.get("seed") != new.get("seed"):
+        diffs.append(f"--seed ({old.get('seed')} then, {new.get('seed')} now)")
+    so, sn = old.get("scale", {}), new.get("scale", {})
+    seen = set()
+    for k in sorted(set(so) | set(sn)):
+        if so.get(k) != sn.get(k):
+            flag = SCALE_FLAGS.get(k, f"scale field {k}")
+            if flag in seen:
+                continue
+            seen.add(flag)
+            diffs.append(f"{flag} ({k} = {so.get(k)} then, {sn.get(k)} now)")
+    if old.get("train_budget_s") != new.get("train_budget_s"):
+        diffs.append(f"ICL_VERIFY_TRAIN_BUDGET_S ({old.get('train_budget_s')} then, {new.get('train_budget_s')} now)")
+    if old.get("code_version") != new.get("code_version"):
+        diffs.append(f"the code version ({old.get('code_version')} then, {new.get('code_version')} now)")
+    return diffs
+
+
+def check_resume(out: Path, config: dict) -> dict:
+    """The partial results to continue (empty when there are none); ConfigError when they were made with other
+    options.  Reads only."""
+    partial = Path(out) / "results.partial.json"
+    if not partial.is_file():
+        return {}
+    try:
+        res = json.loads(partial.read_text())
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError("--resume", f"{partial} is not a readable partial result ({exc}); remove it or run "
+                                      "without --resume into another folder") from None
+    if not isinstance(res, dict) or "run_config" not in res:
+        raise ConfigError("--resume", f"{partial} records no run configuration (written by an older version); "
+                                      "run without --resume into another folder")
+    diffs = resume_differences(res["run_config"], config)
+    if diffs:
+        raise ConfigError("--resume", f"the partial results in {out} were made with other options: "
+                                      + "; ".join(diffs) + " (resume with the same options, or use another --out)")
+    return res
+
+
 def run_experiment(scale: Scale, out: Path, seed: int = 0, resume: bool = False, budget_s: float | None = None,
                    train_budget_s: float | None = None, studies: bool = True, log=print) -> dict:
     """Run (or continue) the experiment into ``out``; returns the results dict (``status``: 'complete'/'partial').
@@ -68,16 +138,18 @@ def run_experiment(scale: Scale, out: Path, seed: int = 0, resume: bool = False,
 def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budget_s, studies: bool, log) -> dict:
     t_start = time.monotonic()
     env_budget = os.environ.get("ICL_VERIFY_TIME_BUDGET_S")
-    budget_s = float(env_budget) if env_budget else (budget_s or 1e12)
-    deadline = t_start + budget_s
+    budget_s = float(env_budget) if env_budget else budget_s
+    deadline = t_start + budget_s if budget_s is not None else math.inf
+    config = run_config(scale, seed, train_budget_s)
+    res = check_resume(out, config) if resume else {}
+    if resume and not res:
+        log(f"nothing to resume in {out}: starting a new run")
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(scale.device)
     torch.set_num_threads(_threads(scale))
     partial = out / "results.partial.json"
-    res = json.loads(partial.read_text()) if resume and partial.exists() else {}
-    if res and res.get("scale", {}).get("name") != scale.name:
-        res = {}
-    res.update({"scale": scale.to_dict(), "seed": seed, "device": str(device), "threads": torch.get_num_threads()})
+    res.update({"scale": scale.to_dict(), "seed": seed, "device": str(device), "threads": torch.get_num_threads(),
+                "run_config": config})
     res.setdefault("models", {})
     res.setdefault("conditions", {})
     res.setdefault("timing", {})
@@ -92,7 +164,9 @@ def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budge
     # cpu: the training budget is shared in proportion to cost; a depth-sweep model costs ~ layers/L of a main one
     # and trains exactly as many steps as the main model of its kind reached, so Fig 7's comparison is at equal steps
     units = {s["name"]: 1.0 if s["role"] == "main" else s["layers"] / scale.layers for s in specs}
-    train_deadline = deadline if train_budget_s is None else min(deadline, t_start + train_budget_s)
+    # the shared training budget counts every invocation: a resumed run gets what is left of it
+    spent = sum(float(m.get("seconds") or 0.0) for m in res["models"].values())
+    train_deadline = deadline if train_budget_s is None else min(deadline, t_start + max(0.0, train_budget_s - spent))
     for i, spec in enumerate(specs):
         name = spec["name"]
         ckpt = out / "checkpoints" / f"{name}.pt"
@@ -111,9 +185,16 @@ def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budge
                 left = [s["name"] for s in specs[i:] if not res["models"].get(s["name"], {}).get("done")]
                 share = units[name] / sum(units[n] for n in left)
                 my_deadline = time.monotonic() + share * max(0.0, train_deadline - time.monotonic())
-        log(f"training {name} ({steps} steps, {min(my_deadline, deadline) - time.monotonic():.0f}s allowed)")
-        r = train(scale, spec["kind"], spec["depth"], seed + 1000 * i, device, ckpt=ckpt, resume=resume,
-                  steps=steps, layers=spec["layers"], deadline=min(my_deadline, deadline), log=log)
+        allowed = min(my_deadline, deadline) - time.monotonic()
+        log(f"training {name} ({steps} steps, " + (f"{allowed:.0f}s allowed)" if math.isfinite(allowed) else
+                                                   "no time limit)"))
+        bar = Progress(steps, f"training {name}", unit="step")
+        try:
+            r = train(scale, spec["kind"], spec["depth"], seed + 1000 * i, device, ckpt=ckpt, resume=resume,
+                      steps=steps, layers=spec["layers"], deadline=min(my_deadline, deadline), log=log,
+                      progress=lambda step, loss: (bar.to(step), bar.status(loss=f"{loss:.4f}")))
+        finally:
+            bar.close()
         models[name] = r.model
         truncated = not r.done and time.monotonic() < deadline  # its share of the cpu budget ran out, not the run's
         res["models"][name] = {**spec, "steps": steps, "steps_done": r.step, "done": r.done or truncated,
@@ -126,10 +207,11 @@ def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budge
 
     # ---------------------------------------------------------------- evaluation
     t_eval = time.monotonic()
-    for obj, cond in conditions(scale):
-        if cond.key in res["conditions"]:
-            continue
+    todo = [(obj, cond) for obj, cond in conditions(scale) if cond.key not in res["conditions"]]
+    ebar = Progress(len(todo), "evaluating", unit="condition")
+    for obj, cond in todo:
         if time.monotonic() > deadline:
+            ebar.close()
             return _stop(res, save, t_start, "evaluation", log)
         log(f"evaluating {cond.key}")
         b = test_prompts(scale, cond, seed, device)
@@ -144,6 +226,8 @@ def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budge
             c["ffn"] = evaluate_ffn(b, cond, scale, seed)
         res["conditions"][cond.key] = c
         save()
+        ebar()
+    ebar.close()
     res["timing"]["evaluation_s"] = res["timing"].get("evaluation_s", 0.0) + time.monotonic() - t_eval
 
     # ---------------------------------------------------------------- Softmax substitute and App G
@@ -158,7 +242,7 @@ def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budge
     if studies and "appg" not in res:
         t_s = time.monotonic()
         log("Appendix G check")
-        from .appg import ScoreTask, appg_check
+        from numeric.wu2025.icl_experiment.appg import ScoreTask, appg_check
 
         res["appg"] = [appg_check(ScoreTask(mu=mu, s2=s2), seed=seed) for mu, s2 in ((0.5, 0.5), (-1.0, 2.0))]
         res["timing"]["appg_s"] = time.monotonic() - t_s
@@ -168,7 +252,7 @@ def _run(scale: Scale, out: Path, seed: int, resume: bool, budget_s, train_budge
     res["environment"] = environment(device=str(device), seed=seed)
     save()
     write_json_atomic(out / "results.json", res)
-    from .report import write_report
+    from .wu2025_icl_report import write_report
 
     write_report(res, out)
     return res
