@@ -770,7 +770,7 @@ def run_bench(plan: BenchPlan, device: str = "cpu", out_dir: Path | None = None,
     from numeric.backends import pick_device
 
     from .environment import environment
-    from .witness import write_json_atomic
+    from .io import write_json_atomic, write_text_atomic
 
     dev = pick_device(device)
     threads = torch.get_num_threads()
@@ -804,7 +804,7 @@ def run_bench(plan: BenchPlan, device: str = "cpu", out_dir: Path | None = None,
     out_dir = Path(out_dir) if out_dir is not None else None
     if out_dir is not None:
         data["plot"] = str(plot_growth(curves, out_dir / "bench_growth.png"))
-        (out_dir / "bench.md").write_text(markdown(rows, curves, str(dev)))
+        write_text_atomic(out_dir / "bench.md", markdown(rows, curves, str(dev)))
         write_json_atomic(out_dir / "bench.json", data)
     if json_path is not None:
         write_json_atomic(Path(json_path), data)

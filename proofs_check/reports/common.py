@@ -12,7 +12,7 @@ from symbolic.errors import require_int
 from ..claims import AuditResult
 from ..engine import AuditContext, AuditRun, ToolErrorRecord, run_audit
 from ..environment import environment
-from ..io import write_json_atomic
+from ..io import write_json_atomic, write_text_atomic
 from ..report import audit_markdown, counts, fmt, table_row
 
 
@@ -91,7 +91,7 @@ def write_report(cfg: dict, paper: str, title: str, run: AuditRun, sections: lis
             "errors": [e.to_dict() for e in run.errors],
             "config": {"paper": paper, "precision": 50, "seed": cfg["seed"], "budget": cfg.get("budget", 1.0)}}
     md += audit_markdown(data).split("\n", 2)[2].splitlines()
-    (out / "report.md").write_text("\n".join(md) + "\n")
+    write_text_atomic(out / "report.md", "\n".join(md) + "\n")
     write_json_atomic(out / "report.json", {"paper": paper, "title": title, "config": config, "environment": env,
                                             "results": experiments, "findings": findings,
                                             "claims": claim_rows(results), "plots": plots,
