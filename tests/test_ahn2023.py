@@ -1,8 +1,11 @@
 """Ahn et al. 2023: Theorem 1's closed form and its proof over the full (P, Q), the layer as data against torch and
 PGD (Lemma 1, transpose), exact Wishart moments, Theorem 3's Hankel optimum, Section 4.3's pass criteria, Theorem 4's
 full-matrix gradient (family (11)), the Appendix D baselines with N and N - 1 points, and mutations (a changed
-constant, a dropped hypothesis, a perturbed step) that flip the engine's verdicts, with witnesses that replay."""
+constant, a dropped hypothesis, a perturbed step) that flip the engine's verdicts, with witnesses that replay; the
+reported numbers (Table 1's rows, Fig. 2's signs, Figs. 3-5 at the stated n = 10 and at the code's N = 20) and the
+findings grouping on a fast audit."""
 import json
+import math
 from fractions import Fraction
 
 import mpmath
@@ -175,6 +178,8 @@ def test_claims_registered_with_sources():
     assert all(c.source.paper == "ahn2023" and c.source.about in ABOUT for c in claims)
     about = {c.id: c.source.about for c in claims}
     assert about["ahn2023.appendixD.baselines"] == "code" and about["ahn2023.figure2.values"] == "figure"
+    assert about["ahn2023.table1.rows"] == "table" and about["ahn2023.figures3_5.stated_setting"] == "figure"
+    assert about["ahn2023.figures3_5.code_setting"] == "code" and kinds["ahn2023.figures3_5.code_setting"] == "ours"
     assert not any("audit" in type(c).__dict__ for c in claims)
 
 
@@ -282,3 +287,86 @@ def test_section43_and_theorem4_full_size(tmp_path):
     assert r.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and max(r.details["dist_raw"]) > 0.3
     t4 = judge(A.Theorem4(), ctx)
     assert t4.outcome in (Outcome.VERIFIED, Outcome.INCONCLUSIVE) and t4.details["off_scalar_ratio"] < 3
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reported numbers and findings (issue 14)
+
+from proofs_check.findings import assess, severity_counts  # noqa: E402
+from proofs_check.findings_data.ahn2023 import FINDINGS  # noqa: E402
+from proofs_check.invariants import claim_problems  # noqa: E402
+from proofs_check.methods import methods_of  # noqa: E402
+
+BY_ID = {c.id: c for c in A.CLAIMS}
+# the violated claims of the default `icl-verify audit ahn2023` (seed 0, budgets x1)
+DEFAULT_VIOLATED = {"ahn2023.appendixD.baselines", "ahn2023.figures3_5.stated_setting", "ahn2023.figure2.sign"}
+
+
+def _may_violate(claim) -> bool:
+    return any(getattr(m, "may_violate", True) and getattr(m, "kind", "") != "undecidable" for m in methods_of(claim))
+
+
+@pytest.fixture(scope="module")
+def fast_audit(tmp_path_factory):
+    """Every claim whose method can refute (training claims cannot), judged at a small budget (floors)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("ahn-findings")
+    ctx = AuditContext(paper="ahn2023", out_dir=out, budget=0.01)
+    rows = [judge(c, ctx).to_dict() for c in A.CLAIMS if _may_violate(c)]
+    torch.set_num_threads(before)
+    return out, rows
+
+
+def test_findings_are_data_over_registered_claims():
+    named = [c for f in FINDINGS for c in f.claims]
+    assert len(named) == len(set(named)) and set(named) == DEFAULT_VIOLATED
+    assert len({f.witness_claim for f in FINDINGS}) == len(FINDINGS)
+    for f in FINDINGS:
+        assert all(c in BY_ID for c in f.claims + f.corrected)
+    sev = sorted((f.severity, f.about) for f in FINDINGS)
+    assert sev == [("LOW", "figure"), ("MEDIUM", "code"), ("MEDIUM", "figure")]
+
+
+def test_grouping_has_no_problems_and_every_witness_replays(fast_audit):
+    out, rows = fast_audit
+    assert {r["claim_id"] for r in rows if r["outcome"] == "violated"} == DEFAULT_VIOLATED
+    assessed, problems = assess(FINDINGS, rows, complete=False)
+    assert problems == [] and all(a.status == "confirmed" for a in assessed)
+    assert severity_counts(assessed) == {"HIGH": 0, "MEDIUM": 2, "LOW": 1}
+    corrected = {c: o for a in assessed for c, o, _ in a.corrected}
+    assert corrected == {"ahn2023.figures3_5.code_setting": "verified", "ahn2023.figure2.values": "verified"}
+    for r in rows:
+        if r["outcome"] == "violated":
+            rep = replay(out / r["witness"])
+            assert rep.reproduced and rep.outcome is Outcome.VIOLATED, r["claim_id"]
+
+
+def test_figures3_5_match_n20_not_the_stated_n10():
+    """The plotted family-(11) model: at n = 10 its (capped, hence lower-bound) loss is far above the plotted 8.1e-4,
+    at n = 20 it is within a factor 2; a plotted loss 10x smaller would not match n = 20 either."""
+    stated, code = A.Figures35StatedSetting(), A.Figures35CodeSetting()
+    i10 = {**stated.grid(None)[0], "prompts": 20_000}
+    i20 = {**code.grid(None)[0], "prompts": 20_000}
+    e10, e20 = stated.evaluate(i10, dps=50), code.evaluate(i20, dps=50)
+    assert e10.violates() and e10.details["capped_loss"] > 20 * e10.details["plotted_loss"]
+    assert e20.holds() and e20.details["frac_over_cap"] == 0
+    assert code.evaluate({**i20, "log_test_loss": str(-7.12 - math.log(10))}, dps=50).violates()
+
+
+def test_figure2_sign_and_table1_rows():
+    sign = A.Figure2Sign()
+    assert sign.evaluate(sign.grid(None)[0], dps=50).violates()
+    assert not sign.evaluate({"paper": [0.69, 0.42, 1.71]}, dps=50).violates()       # the positive steps a_i
+    t1 = A.Table1()
+    rows = t1.grid(None)
+    assert [r["row"] for r in rows] == ["Thm 1", "Thm 2", "Thm 3", "Thm 5"]
+    assert all(not t1.evaluate(r, dps=50).violates() for r in rows)
+    assert not all(h.holds for h in t1.check_hypotheses({"row": "Thm 4"}))
+
+
+def test_new_claims_keep_the_registry_invariants(tmp_path):
+    ctx = AuditContext(paper="ahn2023", out_dir=tmp_path, budget=0.01)
+    for cid in ("ahn2023.table1.rows", "ahn2023.figure2.sign", "ahn2023.figures3_5.stated_setting",
+                "ahn2023.figures3_5.code_setting"):
+        assert claim_problems(BY_ID[cid], ctx, per_method=1) == []

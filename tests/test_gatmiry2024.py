@@ -1,6 +1,7 @@
 """Gatmiry et al. 2024 (reconstructed model): exact c*(n, d, L), the d = 2 exact loss off the ray and its
 counterexample to 'c* Sigma^{-1} is the global minimiser', the looped forward pass, the gradient-flow time at 50
-digits, and mutations that flip the engine's verdicts, with witnesses that replay."""
+digits, and mutations that flip the engine's verdicts, with witnesses that replay; the experiments' numbers (c* at
+d = 10, looped vs untied optima) and the findings grouping on a fast audit."""
 
 import mpmath
 import numpy as np
@@ -143,3 +144,66 @@ def test_trained_looped_model_within_5_percent(tmp_path):
     r = judge(G.TrainedLooped(), _ctx(tmp_path, budget=1.0))
     assert r.outcome is Outcome.VERIFIED and r.details["rel_error"] < 0.05, r.summary
     assert r.details["steps"] == 1000
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Experiments' numbers and findings (issue 14)
+
+from proofs_check.findings import assess, severity_counts  # noqa: E402
+from proofs_check.findings_data.gatmiry2024 import FINDINGS  # noqa: E402
+from proofs_check.invariants import claim_problems  # noqa: E402
+from proofs_check.methods import methods_of  # noqa: E402
+
+BY_ID = {c.id: c for c in G.CLAIMS}
+# the violated claims of the default `icl-verify audit gatmiry2024` (seed 0, budgets x1)
+DEFAULT_VIOLATED = {"gatmiry2024.full_matrix.cstar_global"}
+
+
+def _may_violate(claim) -> bool:
+    return any(getattr(m, "may_violate", True) and getattr(m, "kind", "") != "undecidable" for m in methods_of(claim))
+
+
+@pytest.fixture(scope="module")
+def fast_audit(tmp_path_factory):
+    """Every claim whose method can refute (training and optimisation claims cannot), at a small budget."""
+    out = tmp_path_factory.mktemp("gat-findings")
+    ctx = AuditContext(paper="gatmiry2024", out_dir=out, budget=0.01)
+    return out, [judge(c, ctx).to_dict() for c in G.CLAIMS if _may_violate(c)]
+
+
+def test_findings_are_data_over_registered_claims():
+    named = [c for f in FINDINGS for c in f.claims]
+    assert set(named) == DEFAULT_VIOLATED and len(named) == len(set(named))
+    for f in FINDINGS:
+        assert all(c in BY_ID for c in f.claims + f.corrected)
+        assert f.about == BY_ID[f.witness_claim].source.about == "conjecture"    # ours, not the paper's wording
+    assert [f.severity for f in FINDINGS] == ["MEDIUM"]
+    # no claim of the paper's own wording (kind 'paper') is in a finding: the full text is unavailable
+    assert all(BY_ID[c].source.kind != "paper" for c in named)
+
+
+def test_grouping_has_no_problems_and_the_witness_replays(fast_audit):
+    out, rows = fast_audit
+    assert {r["claim_id"] for r in rows if r["outcome"] == "violated"} == DEFAULT_VIOLATED
+    assessed, problems = assess(FINDINGS, rows, complete=False)
+    assert problems == [] and all(a.status == "confirmed" for a in assessed)
+    assert severity_counts(assessed) == {"HIGH": 0, "MEDIUM": 1, "LOW": 0}
+    assert {c: o for a in assessed for c, o, _ in a.corrected} == {"gatmiry2024.full_matrix.corrected": "verified"}
+    for a in assessed:
+        rep = replay(out / a.witness)
+        assert rep.reproduced and rep.outcome is Outcome.VIOLATED
+
+
+def test_experiment_numbers_identity_scale_and_loops_vs_layers():
+    ev = G.IdentityScale().evaluate({"n": 20, "d": 10, "L": 2}, dps=50)
+    assert abs(float(ev.observed) - 0.628077) < 1e-6 and not ev.violates()
+    assert G.IdentityScale().evaluate({"n": 1000, "d": 10, "L": 1}, dps=50).violates()   # c* -> 1 as n grows
+    lv = G.LoopsVsLayers().evaluate({"n": 20, "d": 10, "L": 4}, dps=50)
+    assert abs(float(lv.observed) - 0.532498 / 1.095377) < 1e-5 and not lv.violates()
+    assert abs(float(G.LoopsVsLayers().evaluate({"n": 20, "d": 10, "L": 1}, dps=50).observed) - 1) < 1e-30  # L = 1
+
+
+def test_new_claims_keep_the_registry_invariants(tmp_path):
+    ctx = AuditContext(paper="gatmiry2024", out_dir=tmp_path, budget=0.01)
+    for cid in ("gatmiry2024.experiments.identity_scale", "gatmiry2024.experiments.loops_vs_layers"):
+        assert claim_problems(BY_ID[cid], ctx, per_method=1) == []

@@ -1,6 +1,7 @@
 """von Oswald et al. 2023: the constructed LSA layers equal explicit GD (exactly, at 50 digits, in float64), the three
 executors agree, the closed forms, and mutations (a perturbed weight, a wrong closed-form constant) flip the engine's
-verdict, with witnesses that replay."""
+verdict, with witnesses that replay; the reported numbers (App. A.10's gamma at every N, the notebook's GD loss) in
+the stated and in the released code's data setting, and the findings grouping on a fast audit."""
 import random
 from fractions import Fraction
 
@@ -180,6 +181,10 @@ def test_claims_registered_with_sources():
     about = {c.id: c.source.about for c in claims}
     assert about["vonoswald2023.gdpp.learned_gamma"] == "reported_number"
     assert about["vonoswald2023.trained.matches_gd"] == "figure"
+    assert about["vonoswald2023.gdpp.learned_gamma.code_data"] == about["vonoswald2023.code.gd_loss_constant"] == "code"
+    kinds = {c.id: c.source.kind for c in claims}
+    assert kinds["vonoswald2023.gdpp.learned_gamma.code_data"] == "ours" and "input_range = 1" in \
+        V.LearnedGammaCodeData.source.note
     assert not any("audit" in type(c).__dict__ for c in claims)
 
 
@@ -216,3 +221,112 @@ def test_dampened_rollout_of_the_construction_is_gd_and_a_wrong_rate_is_seen():
     wrong = rollout_losses([gd_products(5, 1.2 * 50 / 33, 10, dtype=torch.float64)], Z, yq, 10, 20, 0.75)
     gd = gd_rollout_losses(Z, yq, 10, 20, 0.75 * 50 / 33)
     assert max(abs(a - b) / b for a, b in zip(wrong, gd)) > 0.05
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reported numbers and findings (issue 14)
+
+from proofs_check.findings import assess, severity_counts  # noqa: E402
+from proofs_check.findings_data.vonoswald2023 import FINDINGS  # noqa: E402
+from proofs_check.invariants import claim_problems  # noqa: E402
+from proofs_check.methods import methods_of  # noqa: E402
+
+BY_ID = {c.id: c for c in V.CLAIMS}
+# the violated claims of the default `icl-verify audit vonoswald2023` (seed 0, budgets x1)
+DEFAULT_VIOLATED = {"vonoswald2023.gdpp.learned_gamma", "vonoswald2023.code.gd_loss_constant"}
+FAST = 0.05          # the budget multiplier of the fast audit (floors: 4000 tasks per N, 200 search evaluations)
+
+
+def _may_violate(claim) -> bool:
+    return any(getattr(m, "may_violate", True) and getattr(m, "kind", "") != "undecidable" for m in methods_of(claim))
+
+
+@pytest.fixture(scope="module")
+def fast_audit(tmp_path_factory):
+    """Every claim whose method can refute (training claims cannot), judged at a small budget: the rows the
+    grouping is checked on, with their witnesses."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("vo-findings")
+    ctx = AuditContext(paper="vonoswald2023", out_dir=out, budget=FAST)
+    rows = [judge(c, ctx).to_dict() for c in V.CLAIMS if _may_violate(c)]
+    torch.set_num_threads(before)
+    return out, ctx, rows
+
+
+def test_findings_are_data_over_registered_claims():
+    named = [c for f in FINDINGS for c in f.claims]
+    assert len(named) == len(set(named)) and set(named) == DEFAULT_VIOLATED
+    assert len({f.witness_claim for f in FINDINGS}) == len(FINDINGS)
+    for f in FINDINGS:
+        assert all(c in BY_ID for c in f.claims + f.corrected)
+        assert all(BY_ID[c].source.kind == "ours" for c in f.corrected)
+    assert [(f.severity, f.about) for f in FINDINGS] == [("LOW", "reported_number")]
+    assert all(_may_violate(BY_ID[c]) for c in named)
+
+
+def test_grouping_has_no_problems_and_every_witness_replays(fast_audit):
+    out, _, rows = fast_audit
+    assert {r["claim_id"] for r in rows if r["outcome"] == "violated"} == DEFAULT_VIOLATED
+    assessed, problems = assess(FINDINGS, rows, complete=False)
+    assert problems == [] and all(a.status == "confirmed" for a in assessed)
+    assert severity_counts(assessed) == {"HIGH": 0, "MEDIUM": 0, "LOW": 1}
+    corrected = {c: o for a in assessed for c, o, _ in a.corrected}
+    assert corrected == {"vonoswald2023.gdpp.learned_gamma.code_data": "verified",
+                         "vonoswald2023.code.gd_loss_constant.code_data": "verified"}
+    for r in rows:
+        if r["outcome"] == "violated":
+            rep = replay(out / r["witness"])
+            assert rep.reproduced and rep.outcome is Outcome.VIOLATED, r["claim_id"]
+
+
+def test_gamma_at_every_N_in_the_stated_and_in_the_code_data(fast_audit):
+    """At every N the paper lists: 4x the optimum on the stated U(-1, 1) (the 1/a^2 scale law), within 5% of it on
+    the code's U(-1/2, 1/2) (the optima the fast audit judged, read from the claims' memo)."""
+    _, ctx, _ = fast_audit
+    stated = {i["N"]: V.LearnedGamma().evaluate(i).details for i in V.LearnedGamma().grid(ctx)}
+    code = {i["N"]: V.LearnedGammaCodeData().evaluate(i).details for i in V.LearnedGammaCodeData().grid(ctx)}
+    assert sorted(stated) == sorted(code) == [10, 25, 50, 100]
+    for N in stated:
+        assert 3.7 < stated[N]["ratio_paper_over_opt"] < 4.3
+        assert abs(code[N]["ratio_paper_over_opt"] - 1) < 0.05
+        assert abs(stated[N]["gamma_opt"] / code[N]["gamma_opt"] - 0.25) < 0.02      # gamma*(a) ~ 1/a^2
+    inst = V.LearnedGammaCodeData().grid(ctx)[0]           # a mutated reported value is seen
+    wrong = {**inst, "gamma_paper": str(1.2 * float(inst["gamma_paper"]))}
+    assert V.LearnedGammaCodeData().evaluate(wrong, dps=50).violates()
+
+
+def test_spectral_gdpp_equals_the_token_map_and_the_prompt_optimum():
+    """Two independent computations of recurrent GD++: the token-level map (gdpp_prediction) against x_q^T p(H) w
+    from the spectrum of H = X^T X; and the optimum on prompts (L-BFGS) against the spectral Monte Carlo optimum."""
+    from numeric.linear_icl.models import uniform_prompts
+    from numeric.linear_icl.vonoswald import gdpp_optimum, gdpp_prediction, gdpp_spectral_factor, \
+        gdpp_spectral_optimum
+
+    N, nx, eta, gamma = 7, 4, 2.3, 0.05
+    Z, yq, w = uniform_prompts(6, N, nx, torch.Generator().manual_seed(3), dtype=torch.float64)
+    for layers in (1, 2, 3):
+        tok = gdpp_prediction(eta, gamma, Z, N, layers).numpy()
+        X, xq = Z[:, :N, :nx].numpy(), Z[:, N, :nx].numpy()
+        lam, U = np.linalg.eigh(np.einsum("bni,bnj->bij", X, X))
+        p = gdpp_spectral_factor(lam, eta, gamma, N, layers)
+        spec = np.einsum("bi,bij,bj,bkj,bk->b", xq, U, p, U, w.numpy())
+        assert np.max(np.abs(tok - spec)) < 1e-10 * max(1.0, np.max(np.abs(tok)))
+    spectral = gdpp_spectral_optimum(10, 10, 8000, seed=4)
+    prompts = gdpp_optimum(10, 10, 8000, seed=5)["gdpp"]
+    assert abs(prompts["gamma"] / spectral["gamma"] - 1) < 0.06 and abs(prompts["eta"] / spectral["eta"] - 1) < 0.06
+
+
+def test_notebook_gd_loss_constant_is_the_code_data_loss():
+    closed = vo.optimal_gd_rate(10, 10, *vo.uniform_moments(sp.Rational(1, 2)))["half_loss_star"]
+    assert closed == sp.Rational(245, 1188)
+    inst = V.NotebookGDLoss().grid(None)[0]
+    assert V.NotebookGDLoss().evaluate(inst, dps=50).violates()                        # stated U(-1, 1)
+    assert not V.NotebookGDLoss().evaluate({**inst, "a": "1/2"}, dps=50).violates()    # the code's U(-1/2, 1/2)
+
+
+def test_new_claims_keep_the_registry_invariants(tmp_path):
+    ctx = AuditContext(paper="vonoswald2023", out_dir=tmp_path, budget=0.01, options={"N": 10, "nx": 10})
+    for cid in ("vonoswald2023.gdpp.learned_gamma", "vonoswald2023.gdpp.learned_gamma.code_data",
+                "vonoswald2023.code.gd_loss_constant", "vonoswald2023.code.gd_loss_constant.code_data"):
+        assert claim_problems(BY_ID[cid], ctx, per_method=1) == []

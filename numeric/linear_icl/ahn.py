@@ -276,6 +276,30 @@ def theorem4_scalars(n: int, d: int, prompts: int, starts, seed: int = 0, max_it
     return out
 
 
+def family11_loss_mc(theta, n: int, d: int, prompts: int, seed: int = 0, cap: float | None = None,
+                     chunk: int = 25_000) -> dict:
+    """The Monte Carlo loss of family (11) at A_l = a_l I, B_l = b_l I (whitened; theta = (a_0, a_1, a_2, b_0, b_1)) on
+    fresh prompts: the mean squared error and its SE, and, with ``cap``, the mean of min(error, cap) and its SE (a
+    lower bound on the loss whose variance is finite even when the errors are heavy-tailed), the fraction of prompts
+    above the cap, the median and the largest error."""
+    gen = torch.Generator().manual_seed(seed)
+    eye = torch.eye(d, dtype=torch.float64)
+    As, Bs = family11_scalar_mats(torch.tensor(theta, dtype=torch.float64), d)
+    parts = []
+    for B in _chunks(prompts, chunk):
+        Z, yq, _ = gaussian_prompts(B, n, eye, eye, gen, dtype=torch.float64)
+        with torch.no_grad():
+            parts.append(family11_errors(Z, yq, As, Bs, n))
+    e = torch.cat(parts)
+    m, se = mean_se(e)
+    out = {"loss": m, "loss_se": se, "median": float(e.median()), "max": float(e.max()), "prompts": int(e.numel())}
+    if cap is not None:
+        t = torch.clamp(e, max=cap)
+        mt, set_ = mean_se(t)
+        out.update(capped_loss=mt, capped_loss_se=set_, cap=cap, frac_over_cap=float((e > cap).double().mean()))
+    return out
+
+
 def family11_gradient_mc(theta, n: int, d: int, prompts: int, seed: int = 0, batches: int = 20) -> dict:
     """Spec A-10 / Theorem 4: at A_l = a_l I, B_l = b_l I (whitened), the autograd gradient of the MC loss with respect
     to ALL six d x d matrices A_0..A_2, B_0..B_2 on a fresh sample, with its noise level from batch means."""

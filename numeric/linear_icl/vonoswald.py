@@ -1,11 +1,14 @@
 """von Oswald et al. 2023 run in torch: the GD baseline and its rate scan (Section 4 / code ``scan_lrs``), training one
 linear self-attention layer (spec C-6), the trained-vs-constructed metrics the paper uses (prediction difference,
 cosine and L2 distance of the query sensitivities d yhat / d x_q, the interpolated model), and the optimal (eta, gamma)
-of recurrent GD++ (App. A.10)."""
+of recurrent GD++ (App. A.10): directly on prompts (``gdpp_optimum``, L-BFGS on a fixed sample) and through the
+spectrum of H = X^T X (``gdpp_spectral_optimum``, Monte Carlo with a batch-means confidence interval)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
+
+from scipy.optimize import minimize
 
 from numeric.backends import pick_device
 
@@ -34,13 +37,15 @@ def gd_rate_scan(N: int, nx: int, tasks: int, seed: int = 0, grid=None) -> dict:
             "loss_exact_sample": 0.5 * float(((eta_ls * a - yq) ** 2).mean()), "tasks": tasks}
 
 
-def gd_loss_mc(eta: float, N: int, nx: int, tasks: int, seed: int = 0, chunk: int = 50_000) -> tuple[float, float]:
-    """(1/2) MSE of one GD step at rate eta with its standard error (spec C-5), in chunks of ``chunk`` tasks."""
+def gd_loss_mc(eta: float, N: int, nx: int, tasks: int, seed: int = 0, chunk: int = 50_000,
+               a: float = 1.0) -> tuple[float, float]:
+    """(1/2) MSE of one GD step at rate eta with its standard error (spec C-5), in chunks of ``chunk`` tasks;
+    inputs x ~ U(-a, a)^{N_x} (a = 1: the paper's Section 4; a = 1/2: what the released code draws)."""
     gen = torch.Generator().manual_seed(seed)
     parts, done = [], 0
     while done < tasks:
         B = min(chunk, tasks - done)
-        Z, yq, _ = uniform_prompts(B, N, nx, gen, dtype=torch.float64)
+        Z, yq, _ = uniform_prompts(B, N, nx, gen, a=a, dtype=torch.float64)
         parts.append(0.5 * (gd_prediction(Z, eta, N) - yq) ** 2)
         done += B
     return mean_se(torch.cat(parts))
@@ -212,3 +217,77 @@ def rollout_comparison(model: LSA | None, eta: float, N: int, nx: int, tasks: in
         gd = gd_rollout_losses(Z, yq, N, steps, lam * eta)
     gaps = [abs(a - b) / b for a, b in zip(tf, gd)]
     return {"tf": tf, "gd": gd, "rel_gap": gaps, "lam": lam, "rate": lam * eta, "tasks": tasks, "steps": steps}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Recurrent GD++ through the spectrum of H = X^T X (App. A.10)
+
+def uniform_spectra(N: int, nx: int, samples: int, seed: int = 0, a: float = 1.0, chunk: int = 5000) -> np.ndarray:
+    """Eigenvalues of H = X^T X = sum_{i<=N} x_i x_i^T for ``samples`` tasks with x_i ~ U(-a, a)^{N_x} (numpy PCG64,
+    seeded): shape (samples, N_x)."""
+    rng = np.random.default_rng(seed)
+    out, done = [], 0
+    while done < samples:
+        B = min(chunk, samples - done)
+        X = rng.uniform(-a, a, size=(B, N, nx))
+        out.append(np.linalg.eigvalsh(np.einsum("bni,bnj->bij", X, X)))
+        done += B
+    return np.concatenate(out)
+
+
+def gdpp_spectral_factor(lam: np.ndarray, eta: float, gamma: float, N: int, layers: int) -> np.ndarray:
+    """p(lambda) with yhat = x_q^T p(H) w for ``layers`` tied GD++ layers from W_0 = 0 (App. A.10), per eigenvalue of
+    H = X^T X: layer k adds (eta/N) T_k^2 lambda R_k to p, where T_k = prod_{j<k} (1 - gamma h_j) (the x-transform,
+    h_{j+1} = (1 - gamma h_j)^2 h_j) and R_{k+1} = R_k (1 - (eta/N) T_k^2 lambda) (the context residuals y - ... =
+    X R_k(H) w).  Derived from the token map of ``gdpp_prediction`` (every matrix is a polynomial in H, so they
+    commute); tested against it."""
+    h, T2, R, p = lam, np.ones_like(lam), np.ones_like(lam), np.zeros_like(lam)
+    for _ in range(layers):
+        step = eta / N * T2 * lam * R
+        p, R = p + step, R - step
+        T2 = T2 * (1 - gamma * h) ** 2
+        h = (1 - gamma * h) ** 2 * h
+    return p
+
+
+def gdpp_spectral_half_loss(lam: np.ndarray, eta: float, gamma: float, N: int, layers: int, s2: float) -> float:
+    """(1/2) E (yhat - y_q)^2 = (1/2) s^2 E sum_i (p(lambda_i) - 1)^2 (w ~ N(0, I), x_q independent with
+    E x_q x_q^T = s^2 I), averaged over the sample of spectra ``lam``."""
+    return float(0.5 * s2 * np.mean(np.sum((gdpp_spectral_factor(lam, eta, gamma, N, layers) - 1) ** 2, axis=1)))
+
+
+def _nelder_mead(f, x0) -> tuple[np.ndarray, float]:
+    r = minimize(f, np.asarray(x0, float), method="Nelder-Mead",
+                 options={"xatol": 1e-11, "fatol": 1e-15, "maxiter": 4000, "maxfev": 8000})
+    return r.x, float(r.fun)
+
+
+def gdpp_spectral_optimum(N: int, nx: int, samples: int, seed: int = 0, a: float = 1.0, layers: int = 2,
+                          batches: int = 10, grid: int = 24) -> dict:
+    """The loss-minimising tied (eta, gamma) of ``layers``-layer recurrent GD++ (App. A.10) for x ~ U(-a, a)^{N_x},
+    w ~ N(0, I), N context points, by Monte Carlo over the spectrum of H: a global grid over (eta s^2, gamma N s^2)
+    in (0, 3] x [0, 1.5] (s^2 = a^2/3, the scale-free coordinates) on the first 1000 spectra, Nelder-Mead on the
+    whole sample from the best grid point, then the same refinement on each of ``batches`` disjoint batches (the
+    confidence interval of gamma* from batch means: SE = std / sqrt(batches)).  Also the plain-GD optimum (gamma = 0,
+    ``layers`` steps) on the same sample."""
+    lam = uniform_spectra(N, nx, samples, seed=seed, a=a)
+    s2 = a * a / 3
+    sub = lam[:1000]
+    f_sub = lambda v: gdpp_spectral_half_loss(sub, v[0], v[1], N, layers, s2)  # noqa: E731
+    cands = [(f_sub((u / s2, v / (N * s2))), u / s2, v / (N * s2))
+             for u in np.linspace(0.05, 3.0, grid) for v in np.linspace(0.0, 1.5, grid + 1)]
+    _, e0, g0 = min(cands)
+    full = lambda v: gdpp_spectral_half_loss(lam, v[0], v[1], N, layers, s2)  # noqa: E731
+    x, fx = _nelder_mead(full, (e0, g0))
+    per = []
+    for idx in np.array_split(np.arange(samples), batches):
+        part = lam[idx]
+        xb, _ = _nelder_mead(lambda v: gdpp_spectral_half_loss(part, v[0], v[1], N, layers, s2), x)
+        per.append(xb)
+    per = np.asarray(per)
+    se = per.std(axis=0, ddof=1) / np.sqrt(batches)
+    gd_x, gd_f = _nelder_mead(lambda v: gdpp_spectral_half_loss(lam, v[0], 0.0, N, layers, s2), (x[0],))
+    return {"eta": float(x[0]), "gamma": float(x[1]), "eta_se": float(se[0]), "gamma_se": float(se[1]),
+            "half_loss": fx, "gd_eta": float(gd_x[0]), "gd_half_loss": gd_f, "samples": samples, "a": a,
+            "layers": layers, "batches": batches, "scale_free": {"eta_s2": float(x[0] * s2),
+                                                                   "gamma_N_s2": float(x[1] * N * s2)}}

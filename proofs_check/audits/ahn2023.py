@@ -6,6 +6,10 @@ re-derived), Lemma 1's transpose convention could not be read (referee note A4),
 Exact claims are decided in SymPy (rationals, symbolic n) and confirmed at ``ctx.precision`` digits; Monte Carlo claims
 carry their sample counts and seeds in the instance and their confidence half-width in ``Evaluation.spread``; training
 and optimisation claims carry their step counts and can support a claim, never refute it.
+
+Reported numbers: Table 1's rows (one exact condition per row), Fig. 2's values (magnitudes and signs), Figs. 3-5's
+plotted family-(11) model (read from the output cells of the released notebooks that draw them) at the stated n = 10
+and at the notebooks' N = 20, and Appendix D's baselines as the released code computes them.
 """
 from __future__ import annotations
 
@@ -131,10 +135,12 @@ class Theorem1ClosedForm(Claim):
             loss == sp.Rational(27992, 67095)
         _, _, gamma, (lam_s, t, n) = _theorem1_per_direction(self.paper_gamma)
         d = sp.Symbol("d", positive=True)
-        iso = sp.simplify(gamma.subs({lam_s: 1, t: d}) - n / (n + d + 1)) == 0
+        iso = sp.simplify(gamma.subs({lam_s: 1, t: d}) - n / (n + d + 1)) == 0 and \
+            sp.simplify(1 / ((n - 1) / n + (d + 2) / n) - n / (n + d + 1)) == 0      # the paper's printed form
         return [SideCheck("spec A-2 reference values", bool(ref), f"eigenvalues {[str(v) for v in eig]}, L* = {loss} "
                           "(spec: 50/63, 100/71, 100/27; 27992/67095)"),
-                SideCheck("isotropic case", bool(iso), "Sigma = I gives Gamma* = n/(n+d+1) I")]
+                SideCheck("isotropic case", bool(iso), "Sigma = I gives Gamma* = n/(n+d+1) I = 1/((n-1)/n + (d+2)/n) I "
+                          "(the paper's printed form)")]
 
 
 def _diag_lambdas(inst):
@@ -494,6 +500,118 @@ class Figure2(Claim):
         return [{"paper": list(FIG2_PAPER)}]
 
 
+FIG2_SIGNED = (-0.69, -0.42, -1.71)   # Fig. 2 as printed: Sigma^{1/2} A_i Sigma^{1/2} ~ -0.69 I, -0.42 I, -1.71 I
+
+
+class Figure2Sign(Claim):
+    id = "ahn2023.figure2.sign"
+    source = _src("Section 4.3, Fig. 2 and its caption (the plotted matrices are Sigma^{1/2} A_i Sigma^{1/2}, shown as "
+                  "-0.69 I, -0.42 I, -1.71 I)", about="figure",
+                  note="family (8) Q_l = -[[A_l, 0], [0, 0]] (w <- w - A_l grad R) is [P-] (display missing, read from a "
+                       "secondary source; consistent with the code); referee note A3")
+    statement = ("the plotted values, signs included, are Sigma^{1/2} A_i Sigma^{1/2} = a_i I at Theorem 3's critical "
+                 "point under (8) (d = 5, n = 20, L = 3; tolerance 0.005)")
+    hypotheses = (Hypothesis("values", "three signed values read off the figure",
+                             lambda i: (len(i["paper"]) == 3, f"{i['paper']}")),)
+    methods = Grid(tier=Tier.EXHAUSTIVE, precision="high", label="exact S-optimum vs the figure's signed values")
+
+    def evaluate(self, instance, dps=None):
+        """Observed: max |plotted - a_i| pairing by magnitude (the critical steps a_i > 0); bound 0.005.  The same with
+        the raw Q block -a_i (what the code plots) is in the details."""
+        exact = sorted(ahn.s_optimum(20, 5, 3)["steps"], key=float)
+        paper = sorted(instance["paper"], key=abs)
+        err = max(abs(sp.N(a, 60) - sp.Rational(str(b))) for a, b in zip(exact, paper))
+        err_q = max(abs(-sp.N(a, 60) - sp.Rational(str(b))) for a, b in zip(exact, paper))
+        details = {"exact_steps": [str(sp.N(v, 8)) for v in exact],
+                   "error_against_minus_A_i (the raw Q block)": str(sp.N(err_q, 6))}
+        if dps is None:
+            return Evaluation(float(err), 0.005, details)
+        return Evaluation(mpf_of(err, dps), mpmath.mpf("0.005"), details)
+
+    def explain(self, instance, ev):
+        return ("Fig. 2 plots -0.69 I, -0.42 I, -1.71 I while at Theorem 3's critical point under (8) Sigma^{1/2} A_i "
+                "Sigma^{1/2} = +0.6891 I, +0.4224 I, +1.7142 I; the magnitudes agree to 0.0042, so the figure shows the "
+                "raw Q block -A_i (the released code trains Q directly), not the captioned matrix")
+
+    def grid(self, ctx):
+        return [{"paper": list(FIG2_SIGNED)}]
+
+
+# Figs. 3-5 (Section 5.1): the plotted values, read from the output cells of the released notebooks that draw them
+FIG45 = {"A_diag": [[-0.38] * 5, [-2.40, -2.40, -2.39, -2.38, -2.42], [-9.59, -9.54, -9.55, -9.46, -9.65]],
+         "B_diag": [[0.90, 0.91, 0.90, 0.90, 0.91], [0.56, 0.57, 0.57, 0.56, 0.57]], "log_test_loss": "-7.12"}
+FIG45_NOTE = ("values read from the output cells of chengxiang/LinearTransformer at b6ddc35, 'rotation "
+              "demonstration-Adam.ipynb' (N = 20, d = 5, 3 layers of family (11), AdamW lr 0.1, 100000 iterations, "
+              "batch 20000; cell 7 draws the heat maps of B_0, B_1 and (UD)^T A_l (UD) with entries printed to 2 "
+              "decimals, cell 6 prints the mean log test loss -7.12); the L-BFGS notebook (Fig. 3(c)) plateaus at "
+              "~8.5e-4 with the same matrices to 2%; the figures of the paper's PDF were not read")
+
+
+def _fig45_hyp(inst):
+    ok = (len(inst["A_diag"]) == 3 and len(inst["B_diag"]) == 2 and inst["n"] >= 1 and inst["d"] == 5
+          and int(inst["prompts"]) >= 1000)
+    return ok, f"n = {inst['n']}, d = {inst['d']}, {inst['prompts']} prompts"
+
+
+class Figures35StatedSetting(Claim):
+    id = "ahn2023.figures3_5.stated_setting"
+    source = _src("Section 5.1, Figs. 3-5 (3 layers of family (11), n = 10, d = 5, x ~ N(0, Sigma), w* ~ N(0, "
+                  "Sigma^{-1}), the Sigma recipe of Section 4.3)", about="figure", note=FIG45_NOTE)
+    statement = ("the plotted trained model (whitened A_l = a_l I with a = (-0.38, -2.40, -9.56), B_l = b_l I with b = "
+                 "(0.90, 0.57)) is the model trained at the stated n = 10: it reaches the plotted test loss "
+                 "exp(-7.12) = 8.1e-4 there (within a factor 2)")
+    hypotheses = (Hypothesis("setting", "the plotted scalars of 3 A's and 2 B's, d = 5, >= 1000 prompts", _fig45_hyp),)
+    methods = MonteCarlo(label="Monte Carlo loss of the plotted model (errors capped at d, a lower bound), 4-SE "
+                               "interval")
+    narrowing = ("the plotted matrices are taken as their diagonal means (off-diagonal entries <= 0.06 in the "
+                 "heat maps)", "whitened coordinates (Sigma = I): the loss depends on Sigma only through the plotted "
+                 "(UD)^T A (UD) and B")
+    n = 10
+
+    def grid(self, ctx):
+        return [{**FIG45, "n": self.n, "d": 5, "prompts": scaled(ctx, 100_000, 20_000),
+                 "seed": (0 if ctx is None else ctx.seed) + 17 + self.n, "cap": 5, "factor": 2}]
+
+    def evaluate(self, instance, dps=None):
+        """Observed: |log(capped loss / plotted loss)|, the capped loss E min(error, cap) with cap = d = E y_q^2 (the
+        zero predictor's loss; capping only lowers the estimate, so a loss found too large is conservative); spread:
+        4 SE / capped loss; bound: log(factor)."""
+        from numeric.linear_icl.ahn import family11_loss_mc
+
+        a = [float(np.mean(r)) for r in instance["A_diag"]]
+        b = [float(np.mean(r)) for r in instance["B_diag"]]
+        theta = tuple(a + b)
+        p = {"theta": theta, "n": instance["n"], "d": instance["d"], "prompts": instance["prompts"],
+             "seed": instance["seed"], "cap": instance["cap"]}
+        r = memo("ahn_fig45", p, lambda: family11_loss_mc(theta, p["n"], p["d"], p["prompts"], seed=p["seed"],
+                                                            cap=p["cap"]))
+        plotted = math.exp(float(instance["log_test_loss"]))
+        m, se = r["capped_loss"], r["capped_loss_se"]
+        obs = abs(math.log(m / plotted))
+        details = {"theta": list(theta), "plotted_loss": plotted, **r, "n": instance["n"],
+                   "reference_S_points": {"n = 10": T4_REFERENCE[10], "n = 20": T4_REFERENCE[20]},
+                   "work": f"{instance['prompts']} prompts"}
+        return _ev(obs, math.log(instance["factor"]), dps, details, spread=4 * se / m)
+
+    def explain(self, instance, ev):
+        d = ev.details
+        return (f"at n = {instance['n']} the plotted model's loss is at least {d['capped_loss']:.4g} +- "
+                f"{4 * d['capped_loss_se']:.2g} (errors capped at d = 5; uncapped mean {d['loss']:.4g}, median "
+                f"{d['median']:.3g}, {d['frac_over_cap']:.2%} of prompts above the cap), not the plotted "
+                f"{d['plotted_loss']:.2g}; at n = 20, the N of the released notebooks, it matches the plotted loss "
+                "(ahn2023.figures3_5.code_setting); the best point of S found at n = 10 is "
+                f"{T4_REFERENCE[10][0]} with loss {T4_REFERENCE[10][1]} (spec 2.3)")
+
+
+class Figures35CodeSetting(Figures35StatedSetting):
+    id = "ahn2023.figures3_5.code_setting"
+    source = _src("Figs. 3-5 against the setting of the released notebooks (N = 20)", "ours", about="code",
+                  note=FIG45_NOTE)
+    statement = ("at n = 20 (the notebooks' N = 20) the plotted model reaches the plotted test loss exp(-7.12) = 8.1e-4 "
+                 "within a factor 2, near the n = 20 critical point of S (-0.372, -2.379, -9.51; 0.91, 0.566) (spec 2.3)")
+    n = 20
+
+
 class Theorem5(Claim):
     id = "ahn2023.theorem5.relu_scale"
     source = _src("Theorem 5 (ReLU attention, x, w* ~ N(0, I), last row of Q zero)", "reconstructed",
@@ -570,6 +688,54 @@ class Theorem2(Claim):
         return criteria(off, 0.02, [(abs(gap), 0.03)]), details
 
 
+TABLE1 = {  # Table 1: result -> (x^(i), w*, architecture, guarantee)
+    "Thm 1": ("N(0, Sigma)", "N(0, I)", "1 layer, full P, Q", "global minimiser"),
+    "Thm 2": ("N(0, I)", "N(0, I)", "2 layers, sparse (8), symmetric A_i", "global minimiser (diagonal A_i exist)"),
+    "Thm 3": ("N(0, Sigma)", "N(0, Sigma^{-1})", "L layers, sparse (8)", "critical points A_i = a_i Sigma^{-1}"),
+    "Thm 4": ("N(0, Sigma)", "N(0, Sigma^{-1})", "L layers, sparse (11)", "critical points A_i = a_i Sigma^{-1}, "
+                                                                        "B_i = b_i I"),
+    "Thm 5": ("N(0, I)", "N(0, I)", "1 layer, ReLU attention, last row of Q zero", "global minimiser")}
+
+
+def _row_hyp(inst):
+    return inst["row"] in TABLE1 and inst["row"] != "Thm 4", f"row {inst['row']}: {TABLE1.get(inst['row'])}"
+
+
+class Table1(Claim):
+    id = "ahn2023.table1.rows"
+    source = _src("Table 1 (for each result: the law of x^(i), of w*, the architecture, the guarantee)", about="table")
+    statement = ("each row's guarantee holds in the row's own setting; checked per row by an exact condition it implies "
+                 "(Thm 1: the stationarity and convexity identity, any d; Thms 2-3: the scalar S-optimum is a critical "
+                 "point over full matrices, d = 5, n = 20, L = 2, 3; Thm 5: the reconstructed scalar equals its "
+                 "derivation in (n, d))")
+    hypotheses = (Hypothesis("row", "a row of Table 1 with an exact check (not Thm 4)", _row_hyp),)
+    methods = Grid(tier=Tier.SEARCHED, precision="high", label="one exact / 50-digit check per row")
+    narrowing = ("Thm 4's row is checked by Monte Carlo only (ahn2023.theorem4.critical_point)",
+                 "critical points are a necessary condition of the global-minimiser rows (Thm 2's global minimality is "
+                 "training evidence: ahn2023.theorem2.diagonal)", "Thm 2 with w* ~ N(0, I) is Thm 3's prior at Sigma = I")
+
+    def evaluate(self, instance, dps=None):
+        """Observed: the row's residual (0 for the exact identities, max |df/da_i| at 50 digits for the critical
+        points); bound: 0 (exact rows) or 10^-(dps-10)."""
+        row = instance["row"]
+        details = {"row": row, "setting": TABLE1[row]}
+        if row == "Thm 1":
+            ev = Theorem1ClosedForm().evaluate({"mode": "eigen"}, dps)
+            ev.details.update(details)
+            return ev
+        if row == "Thm 5":
+            n, d = sp.symbols("n d", positive=True)
+            bad = 0 if sp.simplify(ahn.theorem5_scale(n, d) - ahn.theorem5_scale_derived(n, d)) == 0 else 1
+            return _ev(bad, 0, dps, details)
+        L = 2 if row == "Thm 2" else 3
+        ev = Theorem3().evaluate({"n": 20, "d": 5, "L": L}, dps)
+        ev.details.update(details, L=L)
+        return ev
+
+    def grid(self, ctx):
+        return [{"row": r} for r in TABLE1 if r != "Thm 4"]
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Section 4.3 (training), Theorem 4 (family (11)), Appendix D (baselines)
 
@@ -623,14 +789,17 @@ class Section43Training(Claim):
         return _ev(obs, 0.05, dps, details)
 
 
-T4_REFERENCE = {10: ((-0.299, -1.98, -12.9, 0.91, 0.83), 0.030)}        # spec 2.3, Theorem 4 numerics [V]
+T4_REFERENCE = {10: ((-0.299, -1.98, -12.9, 0.91, 0.83), 0.030),      # spec 2.3, Theorem 4 numerics [V]
+                20: ((-0.372, -2.379, -9.51, 0.91, 0.566), 6.6e-4)}
 T4_STARTS = ((-0.3, -0.3, -0.3, 0.5, 0.5), (-0.3, -2.0, -12.0, 0.9, 0.8))   # generic; near the spec's n = 10 row
 
 
 class Theorem4(Claim):
     id = "ahn2023.theorem4.critical_point"
     source = _src("Theorem 4 and Section 5.1 (family (11): P_l = [[B_l,0],[0,1]], Q_l = [[A_l,0],[0,0]], "
-                  "x ~ N(0, Sigma), w* ~ N(0, Sigma^{-1}), L = 3, n = 10, d = 5)")
+                  "x ~ N(0, Sigma), w* ~ N(0, Sigma^{-1}), L = 3, n = 10, d = 5)",
+                  note="at Section 5.1's stated n = 10; the released notebooks behind Figs. 3-5 use N = 20 "
+                       "(ahn2023.figures3_5.*); the sign convention of (11) is [P-] (consistent with the code)")
     statement = ("S = {A_i = a_i Sigma^{-1}, B_i = b_i I} contains critical points of f over all matrices (A_i, B_i): "
                  "at the best scalar point the full-matrix gradient is zero up to Monte Carlo noise (pass: "
                  "||grad|| <= 3 x its noise level)")
@@ -711,9 +880,10 @@ class AppendixDBaselines(Claim):
                 + [{"N": 20, "d": 5, "L": L, "code_points": 19} for L in (1, 2, 4)])
 
 
-CLAIMS = [Theorem1ClosedForm(), Theorem1GlobalFullPQ(), GeneralPrior(), Theorem1MonteCarlo(), Theorem1Training(),
-          Lemma1(), Lemma1Transpose(), WishartMoments(), Theorem3(), Figure2(), Theorem5(), Theorem2(),
-          Section43Training(), Theorem4(), AppendixDBaselines()]
+CLAIMS = [Table1(), Theorem1ClosedForm(), Theorem1GlobalFullPQ(), GeneralPrior(), Theorem1MonteCarlo(),
+          Theorem1Training(), Lemma1(), Lemma1Transpose(), WishartMoments(), Theorem3(), Figure2(), Figure2Sign(),
+          Theorem5(), Theorem2(), Section43Training(), Theorem4(), Figures35StatedSetting(), Figures35CodeSetting(),
+          AppendixDBaselines()]
 
 
 def configure(args) -> dict:

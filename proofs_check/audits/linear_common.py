@@ -97,7 +97,7 @@ def criteria(primary: float, bound: float, others: list[tuple[float, float]]) ->
 # memoised deterministic computations
 
 _MEMO: "OrderedDict[str, object]" = OrderedDict()
-_MEMO_SIZE = 8
+_MEMO_SIZE = 32
 
 
 def memo(kind: str, params: dict, compute: Callable[[], object]):

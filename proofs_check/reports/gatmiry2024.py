@@ -145,7 +145,8 @@ def main(args) -> int:
                     f"at {vacuous} of the {len(G.GRID)} sizes of the c* grid (B1).")
     findings += [f"{r.claim_id}: **{verdict_word(str(r.outcome), r.tier and str(r.tier))}**: {r.summary}" for r in results
                  if r.claim_id in ("gatmiry2024.full_matrix.cstar_global", "gatmiry2024.abstract.global_minimizer",
-                                   "gatmiry2024.theorem32.bound", "gatmiry2024.training.looped")]
+                                   "gatmiry2024.theorem32.bound", "gatmiry2024.training.looped",
+                                   "gatmiry2024.experiments.identity_scale", "gatmiry2024.experiments.loops_vs_layers")]
     sections = ["## Exact optimal scale c* and looped vs untied (B-1, B-8)", ""] + md_table(
         ["d", "n", "L", "c*", "looped min loss", "untied S-optimum", "looped/untied", "[S] bound c"],
         [[r["d"], r["n"], r["L"], r["c_star"], r["looped"], r["untied"], r["ratio"], r["theorem32_c"]] for r in lvu]) + [""]
