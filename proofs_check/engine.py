@@ -489,8 +489,13 @@ def judge(claim: Claim, ctx: AuditContext, methods=None) -> AuditResult:
                            witnesses=witnesses, seconds=time.monotonic() - t0, details=details,
                            summary=summary, **common)
     worst = max(work.judged, key=lambda j: (j.ev.ratio if not math.isnan(j.ev.ratio) else -math.inf))
+    per = {}
+    if any(isinstance(m, (Grid, Given)) for m in ms) and len(work.judged) <= 64:
+        per = {"per_instance": [{"observed": _fmt(j.ev.observed), "bound": _fmt(j.ev.bound),
+                                 "ratio": j.ev.ratio if math.isfinite(j.ev.ratio) else str(j.ev.ratio),
+                                 "details": j.ev.details} for j in work.judged]}
     nums = dict(bound=worst.ev.bound, observed=worst.ev.observed, ratio=worst.ev.ratio, hypotheses=worst.checks,
-                details={**work.details, **worst.ev.details, "worst_instance": worst.instance})
+                details={**work.details, **worst.ev.details, "worst_instance": worst.instance, **per})
     seconds = time.monotonic() - t0
     if violators:
         return AuditResult(outcome=Outcome.INCONCLUSIVE, seconds=seconds, summary=(
