@@ -6,18 +6,22 @@ the certificate's data and formulas and accepts or rejects it.
 
 Expressions are Python/SymPy text (``sympify``-able, or ``srepr`` constructors) parsed by ``Parser`` with the
 ``ast`` module, never ``eval``: numbers are integers or p/q (no floating-point literals), names are data, earlier
-program lines or declared function arguments, functions are ``exp log sqrt tanh erf Abs Max Min Heaviside sign``
-and the certificate's own ``functions``; anything else is rejected.  Values are Arb balls at ``precision_bits``
-(``Balls``): a transcendental function is enclosed, never rounded; Max/Min/Abs and even powers are enclosed from
-the balls' endpoints.  Comparisons hold only when the balls decide them.
+program lines or declared function arguments, functions are ``exp log sqrt tanh erf Abs Max Min Heaviside sign``,
+``besseli(k, x)`` (I_k, k an integer literal) and the certificate's own ``functions``; anything else is rejected.
+Values are Arb balls at ``precision_bits`` (``Balls``): a transcendental function is enclosed, never rounded;
+Max/Min/Abs and even powers are enclosed from the balls' endpoints.  Comparisons hold only when the balls decide them.
 
 Common fields: ``format`` ("icl-verify-certificate/1"), ``kind``, ``claim``, ``precision_bits`` (64..4096),
 ``data`` (name -> integer or exact decimal / "p/q" string, or nested lists of them, flattened to name_i_j),
-``functions`` (name -> {"args": [...], "body": text} or {"derivative_of": name, "order": k}).  Kinds:
+``functions`` (name -> {"args": [...], "body": text} or {"derivative_of": name, "order": k, "wrt": argument}: the
+partial derivative, taken by SymPy, of an earlier function; ``wrt`` names the argument when there are several).
+Kinds:
 
 * ``violation``: ``hypotheses`` [name, text, lhs, rel, rhs] (decided exactly with Fractions when rational, else
   by Arb), ``constants`` (upper bounds of sup-defined constants, see ``check_constant``), a straight-line
-  ``program`` [name, expr], ``observed`` and ``bound`` expressions, the finder's ``claimed`` balls
+  ``program`` [name, expr], ``conditions`` (hypotheses on program lines and constants, decided with every constant
+  at its upper bound: lhs nondecreasing in them, rhs free of them), ``observed`` and ``bound`` expressions, the
+  finder's ``claimed`` balls
   {"observed"|"bound": {"mid", "rad"}}.  Accepted iff every hypothesis holds, every constant is proven, the bound
   is nondecreasing in the constants (so using upper bounds of them only raises it) and observed does not depend on
   them, the recomputed balls lie in the claimed balls, the claimed balls are tight (rad <= 2^-(bits/2) |mid|), and
@@ -26,7 +30,8 @@ Common fields: ``format`` ("icl-verify-certificate/1"), ``kind``, ``claim``, ``p
   cover the domain exactly (``check_cover``) and on each box an Arb enclosure of f (``order`` 0: natural interval
   extension; 1: mean-value form; 2: 1-D Taylor form maximised exactly) is within the box's claimed value <= b.
 * ``identity``: ``expression`` over declared ``symbols`` simplifies to exactly 0 (expand, cancel, simplify, or
-  simplify of the Piecewise rewrite).
+  simplify of the Piecewise rewrite), and every expression of ``positive`` is positive by SymPy's assumptions on
+  the symbols (e.g. a sum of products of positive symbols).
 * ``chain``: a proof by composition, see ``check_chain``: certified constants, ``axioms`` (named mathematical
   lemmas, listed, not checked), axiom-justified bounds on named nonnegative quantities, side ``conditions``,
   and ``conclusions`` decided after substituting the bounds (monotone, so substitution is sound).
@@ -47,7 +52,7 @@ from flint import arb, ctx, fmpq
 FORMAT = "icl-verify-certificate/1"
 KINDS = ("violation", "enclosure", "identity", "chain")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-BUILTIN = ("exp", "log", "sqrt", "tanh", "erf", "Abs", "Max", "Min", "Heaviside", "sign", "DiracDelta")
+BUILTIN = ("exp", "log", "sqrt", "tanh", "erf", "Abs", "Max", "Min", "Heaviside", "sign", "DiracDelta", "besseli")
 RESERVED = set(BUILTIN) | {"E", "pi", "Integer", "Rational", "Symbol", "Add", "Mul", "Pow", "Float", "oo"}
 MAX_BOXES = 200000
 MAX_POWER = 1000
@@ -189,11 +194,14 @@ class Functions:
         for name, d in spec.items():
             need(NAME.match(name) and name not in RESERVED and name not in data_names, f"bad function name {name!r}")
             if "derivative_of" in d:
-                base, order = d["derivative_of"], d.get("order", 1)
-                need(base in self.defs and len(self.defs[base][0]) == 1, f"{name}: derivative of an earlier 1-D function")
+                base, order, wrt = d["derivative_of"], d.get("order", 1), d.get("wrt")
+                need(base in self.defs, f"{name}: derivative of an earlier function")
+                params, body = self.defs[base]
+                need(wrt is None and len(params) == 1 or wrt in [p.name for p in params],
+                     f"{name}: the derivative of a function of several arguments names one of them ('wrt')")
                 need(type(order) is int and 1 <= order <= 4, f"{name}: order 1..4")
-                (t,), body = self.defs[base]
-                self.defs[name] = ((t,), sympy.diff(body, t, order))
+                t = params[0] if wrt is None else sympy.Symbol(wrt, real=True)
+                self.defs[name] = (params, sympy.diff(body, t, order))
             else:
                 args = d.get("args", [])
                 need(all(NAME.match(a) and a not in RESERVED for a in args), f"{name}: bad argument names")
@@ -310,6 +318,9 @@ class Balls:
         name = type(e).__name__
         if name in ("exp", "log", "tanh", "erf") and len(args) == 1:
             return getattr(args[0], name)()
+        if name == "besseli" and len(args) == 2:          # I_k(x), k an integer literal (Arb's enclosure)
+            need(e.args[0].is_Integer and 0 <= e.args[0] <= MAX_POWER, "besseli(k, x): k an integer in [0, 1000]")
+            return args[1].bessel_i(args[0])
         if name == "Abs":
             return ball_abs(args[0])
         if name == "Max":
@@ -779,6 +790,7 @@ def check_violation(cert: dict, cx: Context) -> str:
     for c in cert.get("constants") or []:
         check_constant(c, cx)
     cx.run_program(cert.get("program") or [])
+    cx.check_relations(cert.get("conditions"), "condition", ("const", "pos", "inc"))
     obs_e, bd_e = cx.expr(cert["observed"]), cx.expr(cert["bound"])
     need(cx.cls(obs_e) == "const", "the observed quantity depends on a bounded constant")
     need(cx.cls(bd_e) in ("const", "pos", "inc"),
@@ -832,10 +844,14 @@ def check_identity(cert: dict, cx: Context) -> str:
     need(isinstance(syms, dict) and all(a in ASSUMPTIONS for a in syms.values()),
          f"symbols {{name: assumption}}, assumptions {ASSUMPTIONS}")
     need(all(NAME.match(v) and v not in cx.env and v not in RESERVED for v in syms), "bad symbol name")
-    e = cx.exact_sympy(cx.expr(cert["expression"], extra=syms))
-    e = e.xreplace({sympy.Symbol(k): sympy.Symbol(k, **({a: True} if a else {})) for k, a in syms.items()})
+    assume = {sympy.Symbol(k): sympy.Symbol(k, **({a: True} if a else {})) for k, a in syms.items()}
+    e = cx.exact_sympy(cx.expr(cert["expression"], extra=syms)).xreplace(assume)
     need(is_zero(e), "the expression does not simplify to 0")
-    return "identity: the expression simplifies to 0"
+    for p in cert.get("positive") or []:               # side facts: positive by SymPy's assumptions on the symbols
+        need(cx.exact_sympy(cx.expr(p, extra=syms)).xreplace(assume).is_positive is True,
+             f"{str(p)[:60]} is not positive for every value of the symbols")
+    return "identity: the expression simplifies to 0" + (f"; {len(cert['positive'])} expressions are positive"
+                                                          if cert.get("positive") else "")
 
 
 def check_chain(cert: dict, cx: Context) -> str:

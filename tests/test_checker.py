@@ -212,3 +212,63 @@ def test_check_dir_reads_every_certificate_and_reports_unreadable_files(tmp_path
     res = check_dir(tmp_path)
     assert [r.ok for r in res] == [True, False, False]
     assert "unreadable" in res[1].reason
+
+
+def test_bessel_functions_are_enclosed_and_forged_orders_rejected():
+    c = {"format": FORMAT, "kind": "violation", "claim": "toy.bessel", "precision_bits": 256, "data": {"x": "1"},
+         "program": [["b", "besseli(1, x)"]], "observed": "b", "bound": "1/2",
+         "claimed": {"observed": {"mid": "0.565159103992485027207696027609863307328899621621", "rad": "1e-40"},
+                     "bound": {"mid": "1/2", "rad": "0"}}}
+    assert check_certificate(c).ok
+    for body, reason in (("besseli(1/2, x)", "an integer"), ("besseli(x, x)", "an integer"),
+                         ("besseli(2, x)", "not in the claimed ball")):
+        f = copy.deepcopy(c)
+        f["program"][0][1] = body
+        r = check_certificate(f)
+        assert not r.ok and reason in r.reason, r.reason
+
+
+def test_partial_derivatives_of_a_function_of_several_arguments():
+    """The checker differentiates a certificate's function itself ({"derivative_of", "wrt"})."""
+    c = {"format": FORMAT, "kind": "violation", "claim": "toy.grad", "precision_bits": 256,
+         "data": {"a": "2", "b": "3"},
+         "functions": {"f": {"args": ["u", "v"], "body": "u**2*v + exp(u - v)"},
+                       "fu": {"derivative_of": "f", "wrt": "u"}},
+         "program": [["g", "fu(a, b)"]], "observed": "g", "bound": "12",     # 2 a b + exp(a - b) = 12.3678...
+         "claimed": {"observed": {"mid": "12.3678794411714423215955237701614608674458111310", "rad": "1e-39"},
+                     "bound": {"mid": "12", "rad": "0"}}}
+    r = check_certificate(c)
+    assert r.ok, r.reason
+    f = copy.deepcopy(c)
+    f["functions"]["fu"]["wrt"] = "w"                                       # not an argument
+    assert "names one of them" in check_certificate(f).reason
+    f = copy.deepcopy(c)
+    del f["functions"]["fu"]["wrt"]                                         # ambiguous for two arguments
+    assert "names one of them" in check_certificate(f).reason
+    f = copy.deepcopy(c)
+    f["functions"]["f"]["body"] = "u**2*v + exp(v - u)"                     # another function: another derivative
+    assert "not in the claimed ball" in check_certificate(f).reason
+
+
+def test_violation_conditions_on_bounded_constants():
+    """A condition is decided with the constants at their proven upper bounds, so only lhs <= rhs with lhs
+    nondecreasing in them is sound; other directions are rejected."""
+    c = _violation()
+    boxes = [[["-1", "0"], "11/10"], [["0", "1"], "11/10"]]
+    c["constants"] = [{"name": "m", "function": "t**2", "var": "t", "radius": "1", "value": "11/10",
+                       "cover": {"order": 0, "half_width": "1", "boxes": boxes}}]
+    c["conditions"] = [["small", "3 m <= 4", "3*m", "<=", "4"]]
+    assert check_certificate(c).ok
+    c["conditions"] = [["small", "3 m <= 3", "3*m", "<=", "3"]]
+    assert "condition 'small'" in check_certificate(c).reason
+    c["conditions"] = [["large", "m >= 0", "m", ">=", "0"]]
+    assert "the wrong way" in check_certificate(c).reason
+
+
+def test_identity_side_facts_are_positive_by_the_assumptions():
+    c = {"format": FORMAT, "kind": "identity", "claim": "toy.pos", "precision_bits": 64,
+         "symbols": {"a": "positive", "b": "positive"}, "expression": "(a + b)**2 - (a**2 + 2*a*b + b**2)",
+         "positive": ["a*b + b**2/a"]}
+    assert check_certificate(c).ok
+    c["positive"] = ["a - b"]
+    assert "not positive" in check_certificate(c).reason

@@ -10,6 +10,12 @@
 
 Every function returns ``(None, reason)`` rather than raising when a claim cannot be certified; the reason says
 why (statistical evidence, an attained bound, a certificate that would be too large, a chain that resists).
+
+Builders per paper: ``planted``; ``wu2025`` (block claims) and ``wu2025_other`` (Lemma 14, the (B.1) norms, the
+query gate, Theorem 1 as stated, Theorem 2's proof constant; the identities, Lemma 5, Lemma 16's arithmetic),
+``chains`` (Wu's corrected bounds per configuration); ``hu2025lora`` (every violated display, shape and chain claim);
+``linear`` (Ahn et al., Gatmiry et al., von Oswald et al.); ``program`` is the shared builder of straight-line
+programs over matrices.
 """
 from __future__ import annotations
 
@@ -21,6 +27,12 @@ from .common import CoverFailed, write_certificate
 
 __all__ = ["certify_violation", "certify_claim", "certify_audit", "write_certificate", "check_all", "bench_check",
            "CoverFailed"]
+
+
+# paper -> the module (of this package) with its violation / claim certificate builders
+VIOLATION_MODULES = {"hu2025lora": "hu2025lora", "ahn2023": "linear", "gatmiry2024": "linear",
+                     "vonoswald2023": "linear"}
+CLAIM_MODULES = {"ahn2023": "linear", "gatmiry2024": "linear", "vonoswald2023": "linear", "hu2025lora": "hu2025lora"}
 
 
 def certify_violation(claim, instance: dict, ev, dps: int = 50):
@@ -35,9 +47,16 @@ def certify_violation(claim, instance: dict, ev, dps: int = 50):
                 return planted.VIOLATIONS[claim.id](claim, instance, ev)
             return None, planted.NOT_CERTIFIABLE.get(claim.id, "no certificate builder for this planted claim")
         if paper == "wu2025":
-            from . import wu2025
+            from . import wu2025, wu2025_other
 
-            return wu2025.certify_violation(claim, instance, ev, dps)
+            if claim.id in wu2025.BLOCK_CLAIMS:
+                return wu2025.certify_violation(claim, instance, ev, dps)
+            return wu2025_other.certify_violation(claim, instance, ev, dps)
+        if paper in VIOLATION_MODULES:
+            import importlib
+
+            return importlib.import_module(f".{VIOLATION_MODULES[paper]}", __name__).certify_violation(
+                claim, instance, ev, dps)
     except CoverFailed as exc:
         return None, f"an enclosure of a constant of the bound did not close: {exc}"
     return None, f"no certificate builder for {paper} claims yet (the violation stays high-precision)"
@@ -56,9 +75,15 @@ def certify_claim(claim_id: str, config=None):
                 return planted.CLAIMS[claim_id](get_claim(claim_id))
             return None, planted.NOT_CERTIFIABLE.get(claim_id, "no certificate builder for this planted claim")
         if paper == "wu2025":
-            from . import chains
+            from . import chains, wu2025_other
 
+            if claim_id in wu2025_other.CLAIMS:
+                return wu2025_other.certify_claim(claim_id, config)
             return chains.certify_claim(claim_id, config)
+        if paper in CLAIM_MODULES:
+            import importlib
+
+            return importlib.import_module(f".{CLAIM_MODULES[paper]}", __name__).certify_claim(claim_id, config)
     except CoverFailed as exc:
         return None, f"the enclosure resists: {exc}"
     return None, f"no certificate builder for {paper} claims yet"
@@ -111,7 +136,7 @@ def certify_audit(out_dir, configs: dict | None = None, claim_ids=None) -> dict:
                     reasons.append(why)
             status[cid] = "ok" if not reasons else reasons[0]
         elif row.get("outcome") == "verified":
-            if cid.startswith("wu2025.") and cid not in configs:
+            if cid.startswith("wu2025.") and cid not in configs and not _wu_other_claim(cid):
                 status[cid] = ("not certified: Wu's chain certificates are per configuration (certify_claim(id, "
                                "config)); no configuration was given") if cid.endswith(".safe") else \
                     "no certificate builder for this claim (a search / grid verdict)"
@@ -134,6 +159,12 @@ def certify_audit(out_dir, configs: dict | None = None, claim_ids=None) -> dict:
             reasons.pop(k, None)
     write_json_atomic(path, reasons)
     return status
+
+
+def _wu_other_claim(cid: str) -> bool:
+    from . import wu2025_other
+
+    return cid in wu2025_other.CLAIMS
 
 
 def check_all(out_dir) -> list:

@@ -1,0 +1,120 @@
+"""Certificates of Wu et al.'s claims beyond the block claims: Lemma 14's recursions, the (B.1) norms of the exact
+construction, Theorem 2's proof constant, the query gate, the identities of the proofs (certified verdicts) and
+Lemma 5's EWML layers; each accepted by the checker and its forgeries rejected."""
+import copy
+import json
+
+import mpmath
+import pytest
+
+from proofs_check.certificates import certify_claim, certify_violation
+from proofs_check.checker import check_certificate
+from proofs_check.registry import get_claim
+
+LEMMA14 = {"lambda": [20.085536923187668], "a": [0.0], "eta": 20.035872959477953, "eps": 0.0001, "steps": 3, "n": 1,
+           "perturbations": [[0.0020035872959457916]] * 3}
+NORM_CFG = {"d_in": 1, "d_out": 1, "K": 1, "N": 4, "n": 8, "L": 1, "eta": 0.1, "Bv": 2.0, "Bx": 1.0, "By": 3.0,
+            "activation": "tanh", "loss": "square", "knots": 8, "radius": "paper"}
+GATE = {"config": {"d_in": 1, "d_out": 1, "K": 8, "N": 4, "n": 1, "L": 1, "eta": 0.5, "Bv": 0.25, "Bx": 0.001,
+                   "By": 1.0, "activation": "softplus", "loss": "square", "knots": 4, "radius": "paper"},
+        "prompt": {"x": [[0.000999999999999], [0.000999999999999]], "y": [[-0.999999999999]],
+                   "w0": [0.24999999999975] * 8 + [0.08838834764823006] * 136},
+        "free": {"norm": "l2"}}
+
+
+def _certify(claim_id, instance):
+    claim = get_claim(claim_id)
+    with mpmath.workdps(50):
+        ev = claim.evaluate(instance, dps=50)
+    assert ev.violates()
+    cert, why = certify_violation(claim, instance, ev, 50)
+    assert cert is not None, why
+    cert = json.loads(json.dumps(cert))
+    r = check_certificate(cert)
+    assert r.ok, r.reason
+    return cert
+
+
+def _reject(cert, reason=None):
+    r = check_certificate(cert)
+    assert not r.ok, "a forged certificate was accepted"
+    if reason:
+        assert reason in r.reason, r.reason
+
+
+def test_lemma14_recursions_are_certified_step_by_step():
+    pert = [[-0.0020035872959457916]] + [[0.0020035872959457916]] * 2
+    c = _certify("wu2025.lemma14", dict(LEMMA14, perturbations=pert))
+    assert any(line[0] == "w3_0" for line in c["program"]) or any(line[0] == "w2_0" for line in c["program"])
+    f = copy.deepcopy(c)
+    f["data"]["eta"] = "21"                                            # eta > L_f: outside the printed hypothesis
+    _reject(f, "eta <= L_f")
+    f = copy.deepcopy(c)
+    f["data"]["pert"][0][0] = "1/100"                                  # a perturbation beyond eta eps
+    _reject(f, "||eps^l|| <= eta eps")
+    c = _certify("wu2025.lemma14.convergence", LEMMA14)
+    f = copy.deepcopy(c)
+    f["data"]["lam"][0] = "-20"                                        # the sign case of inf_W f no longer holds
+    _reject(f)
+
+
+def test_the_B1_norm_of_the_exact_construction():
+    c = _certify("wu2025.lemma4.norm", {"config": NORM_CFG})
+    assert any(k.endswith("_W1") for k in c["data"]) and c["observed"].endswith("_B1")
+    f = copy.deepcopy(c)
+    key = next(k for k in c["data"] if k.endswith("_W1"))
+    f["data"][key][0][0] = "100"                                       # a weight of W1 changed
+    _reject(f, "not in the claimed ball")
+
+
+def test_theorem2_proof_constant():
+    c = _certify("wu2025.theorem2.proof_eta", {"eta": "1/100", "eps": "1/1000000", "D_w": 1})
+    f = copy.deepcopy(c)
+    f["data"]["eta"] = "1"                                             # eta = 1: the proof's eps is the claim's
+    _reject(f)
+
+
+def test_the_query_gate_leak_is_certified_on_the_constructed_block():
+    c = _certify("wu2025.theorem1.query_gate", GATE)
+    f = copy.deepcopy(c)
+    f["data"]["x"][1][0] = "2"                                         # a query outside the B_x ball
+    _reject(f, "||x_{n+1}|| <= B_x")
+
+
+@pytest.mark.parametrize("claim_id", ["wu2025.identity.lemma2", "wu2025.identity.lemma6", "wu2025.identity.theorem1",
+                                      "wu2025.lemma16.arithmetic", "wu2025.lemma5"])
+def test_identity_certificates_of_the_certified_verdicts(claim_id):
+    cert, why = certify_claim(claim_id)
+    assert cert is not None, why
+    r = check_certificate(cert)
+    assert r.ok and cert["whole_domain"], r.reason
+    f = copy.deepcopy(cert)
+    f["expression"] = f["expression"].replace("z_1*(", "z_1*(1 + ", 1) if "z_1*(" in f["expression"] else \
+        f["expression"] + " + z_0"
+    _reject(f, "does not simplify to 0")
+
+
+def test_lemma1_says_why_it_has_no_certificate():
+    cert, why = certify_claim("wu2025.lemma1")
+    assert cert is None and "undefined function" in why
+    claim = get_claim("wu2025.corollary1_1")
+    cert, why = certify_violation(claim, {}, None, 50)
+    assert cert is None and "monotone" in why
+
+
+THEOREM1 = {"config": {"d_in": 1, "d_out": 1, "K": 2, "N": 2, "n": 1, "L": 4, "eta": 100.0, "Bv": 2.0, "Bx": 1.0,
+                       "By": 1.0, "activation": "sigmoid", "loss": "square", "knots": 11, "radius": "paper"},
+            "eps": 1.0, "prompt": {"x": [[0.3729686692313463], [99.9999999999]], "y": [[0.6338606154861609]],
+                                   "w0": [0.0, 0.0, 0.0, 0.0]}, "free": {"r_out": [-1, -1]}}
+
+
+@pytest.mark.slow
+def test_theorem1_as_stated_runs_the_blocks_and_checks_the_eps_choices():
+    c = _certify("wu2025.theorem1", THEOREM1)
+    assert len(c["conditions"]) == 3 and {k["name"] for k in c["constants"]} >= {"epsilon_r", "epsilon_rp"}
+    f = copy.deepcopy(c)
+    f["data"]["eps"] = "1/10"                                          # the construction's errors miss the eps choices
+    _reject(f, "condition 'proof's eps choices met'")
+    f = copy.deepcopy(c)
+    f["data"]["w"][0] = "1/2"                                          # w^(0) != 0
+    _reject(f, "w^(0) = 0")
