@@ -1,30 +1,26 @@
-"""Claims of Wu et al. (ICML 2025), each with its hypotheses, its source and an adversarial audit.
+"""Claims of Wu et al. (ICML 2025), each with its hypotheses, its source and a declared method for the engine.
 
 Claims of the paper are encoded as printed (source kind 'paper'); a corrected or restricted reading is a
 separate claim with source kind 'ours'.  Claim modules: ``lemmas`` (one block: Lemmas 2-4, 6, the gradient
-error), ``theorem1`` (Theorem 1 as stated, Corollary 1.1), ``lemma14``, ``norms`` ((B.1)/(3.19)), ``findings``
-(Lemmas 1, 5, 15, the query gate, the proofs' identities, resources, ReLU).
+error; on ``block``), ``theorem1`` (Theorem 1 as stated, Corollary 1.1), ``lemma14``, ``norms`` ((B.1)/(3.19)),
+``findings`` (Lemmas 1, 5, 15, the query gate, the proofs' identities, resources, ReLU); ``softmax`` and ``appg``
+(Theorem 2 / Lemma 16, Appendix G).  The construction claims share the witness pool ``wu2025.construction``.
 """
 from __future__ import annotations
 
 from symbolic.errors import ConfigError
 from symbolic.wu2025.config import WuConfig
 
+from .appg import APPG_CLAIMS
 from .findings import FINDING_CLAIMS
 from .lemma14 import LEMMA14_CLAIMS
 from .lemmas import LEMMA_CLAIMS
 from .norms import NORM_CLAIMS
+from .softmax import SOFTMAX_CLAIMS
 from .theorem1 import THEOREM1_CLAIMS
 
-DEFAULT_BUDGET_S = 420.0
-
-CLAIMS = FINDING_CLAIMS[:3] + LEMMA_CLAIMS + NORM_CLAIMS + THEOREM1_CLAIMS + LEMMA14_CLAIMS + FINDING_CLAIMS[3:]
-try:  # Theorem 2 / Lemma 16 (Softmax), Appendix G
-    from ..wu2025_ext import CLAIMS_EXT
-
-    CLAIMS += list(CLAIMS_EXT)
-except ImportError:  # pragma: no cover - the extension module is optional while it is being written
-    pass
+CORE_CLAIMS = FINDING_CLAIMS[:3] + LEMMA_CLAIMS + NORM_CLAIMS + THEOREM1_CLAIMS + LEMMA14_CLAIMS + FINDING_CLAIMS[3:]
+CLAIMS = CORE_CLAIMS + list(SOFTMAX_CLAIMS) + list(APPG_CLAIMS)
 
 
 def configure(args) -> dict:

@@ -6,8 +6,10 @@ w^l = Proj_W(w^{l-1} - eta grad L_n(w^{l-1}) + eps^{l-1}), ||eps^{l-1}||_2 <= et
 mapping (w - Proj_W(w - eta grad f(w)))/eta; and for all l >= 0, ||w^l - w_GD^l||_2 <= L_f^{-1}(1 + n L_f)^l eps.
 
 The family audited: f = L_n with l_i(w) = 2 f(w) for all i (so f = L_n for every n), f(w) = (1/2)(w - a)^T A (w - a)
-with A = diag(lambda) >= 0 on the box W = [-1, 1]^m; grad f = A (w - a) is exactly L_f = max lambda Lipschitz.
-The perturbations eps^l (norm <= eta eps) are part of the searched instance.
+with A = diag(lambda) (any signs: the lemma does not ask f to be convex) on the box W = [-1, 1]^m; grad f = A (w - a)
+is exactly L_f = max |lambda| Lipschitz.  The perturbations eps^l (norm <= eta eps) are part of the searched
+instance; the structured seeds take eta at the largest value the hypothesis allows, negative curvature (errors grow
+by 1 + eta L_f per step) and perturbations of full norm along the growing direction.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import mpmath
 import numpy as np
 
 from ...claims import Claim, Evaluation, Hypothesis, Source
+from ...methods import Search
 from ...search import Candidate, SearchSpace
 
 
@@ -50,7 +53,7 @@ def _norm(v, dps):
 
 
 def _lf(inst):
-    return max(inst["lambda"])
+    return max(abs(v) for v in inst["lambda"])
 
 
 def h_eta(printed: bool):
@@ -68,12 +71,17 @@ def h_pert(inst):
 
 
 def h_convex(inst):
-    return min(inst["lambda"]) >= 0, "A = diag(lambda) >= 0, W = [-1,1]^m: convex, bounded, grad f L_f-Lipschitz"
+    ok = len(inst["lambda"]) == len(inst["a"]) and _lf(inst) > 0
+    return ok, (f"W = [-1,1]^{len(inst['lambda'])} convex and bounded; grad f = diag(lambda)(w - a) is "
+                f"L_f = max|lambda| = {_lf(inst):.6g} Lipschitz")
 
 
 class _Lemma14Claim(Claim):
     printed_eta = True
-    budget_weight = 0.7
+    methods = Search(evaluations=1000, floor=200)
+    narrowing = ("f in the family (1/2)(w - a)^T diag(lambda)(w - a) on W = [-1, 1]^m, m <= 4, at most 12 steps, "
+                 "n in {1, 2, 4, 16} (the lemma is for any L_f-smooth f on a convex bounded W)",
+                 "w^(0) = w_GD^(0) = 0 (as printed)")
     cause = ("Cause: the lemma prints 'eta <= L_f' where Bai et al.'s Lemma G.1 needs eta <= 1/L_f, and the growth "
              "factor (1 + n L_f) where one step amplifies errors by (1 + eta L_f); with eta up to L_f the projected "
              "iteration overshoots.")
@@ -84,34 +92,41 @@ class _Lemma14Claim(Claim):
     def explain(self, instance, ev) -> str:
         return (f"Smallest witness found: f(w) = (1/2)(w - a)^T diag(lambda)(w - a) on W = [-1, 1]^{len(instance['lambda'])}, "
                 f"lambda = {[round(v, 4) for v in instance['lambda']]}, a = {[round(v, 4) for v in instance['a']]}, "
-                f"L_f = {max(instance['lambda']):.4g}, eta = {instance['eta']:.4g} (<= L_f as printed), eps = "
+                f"L_f = {_lf(instance):.4g}, eta = {instance['eta']:.4g} (<= L_f as printed), eps = "
                 f"{instance['eps']:.3g}, n = {instance['n']}, {instance['steps']} steps, perturbations of norm eta eps: "
                 f"observed {float(ev.observed):.4g} against the stated {float(ev.bound):.4g} (ratio {ev.ratio:.4g}, "
                 f"50 digits). {self.cause}")
 
     def search_space(self, ctx):
         def sample(rng):
-            m = int(rng.integers(1, 4))
-            L = int(rng.integers(2, 12))
+            m = int(rng.integers(1, 5))
+            L = int(rng.integers(2, 13))
             return Candidate({"m": m, "steps": L, "n": int(rng.choice([1, 2, 4, 16]))},
-                             rng.standard_normal(3 * m + 2 + L * m))
+                             rng.standard_normal(3 * m + 2 + L * m) * float(rng.choice([0.5, 1.0, 3.0])))
 
         def decode(c):
             m, L, v = c.discrete["m"], c.discrete["steps"], c.vector
-            lam = np.exp(np.clip(v[:m], -3, 4))
-            Lf = float(lam.max())
+            lam = np.exp(np.clip(v[:m], -3, 4)) * np.where(v[2 * m + 2:3 * m + 2] < 0, -1.0, 1.0)
+            Lf = float(np.abs(lam).max())
             frac = 0.5 * (1 + np.tanh(v[m] / 2))
             eta = frac * (Lf if self.printed_eta else 1 / Lf)
             eps = float(10 ** np.clip(v[m + 1], -4, 0))
             a = np.tanh(v[m + 2:2 * m + 2])
-            dirs = v[2 * m + 2:2 * m + 2 + L * m].reshape(L, m)
+            dirs = v[3 * m + 2:3 * m + 2 + L * m].reshape(L, m)
             dirs = dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-300)
             pert = dirs * eta * eps * (1 - 1e-12)
             return {"lambda": lam.tolist(), "a": a.tolist(), "eta": float(eta), "eps": eps, "steps": L,
                     "n": c.discrete["n"], "perturbations": pert.tolist()}
 
-        seeds = [Candidate({"m": 1, "steps": 3, "n": 1}, np.array([3.0, 6.0, -2.0, 0.0, 1.0, 1.0, 1.0]))]
-        return SearchSpace(sample, decode, seeds=seeds, step=0.7)
+        seeds = [Candidate({"m": 1, "steps": 3, "n": 1}, np.array([3.0, 6.0, -2.0, 0.0, 1.0, 1.0, 1.0, 1.0]))]
+        for m, L, n in ((1, 12, 1), (2, 12, 16), (4, 8, 4)):
+            for sign in (1.0, -1.0):      # convex / concave (errors grow by 1 + eta L_f)
+                v = np.concatenate([np.full(m, 2.0), [8.0, 0.0], np.full(m, 0.0), np.full(m, sign),
+                                    np.ones(L * m)])
+                seeds.append(Candidate({"m": m, "steps": L, "n": n}, v))
+        return SearchSpace(sample, decode, seeds=seeds, step=0.7,
+                           description="f(w) = (1/2)(w-a)^T diag(lambda)(w-a) on [-1,1]^m, lambda of any sign, "
+                                       "eta in (0, bound), eps in [1e-4, 1], perturbations of norm eta eps")
 
 
 class Lemma14(_Lemma14Claim):
@@ -126,7 +141,7 @@ class Lemma14(_Lemma14Claim):
     def evaluate(self, instance, dps=None):
         with mpmath.workdps(dps or 30):
             lam, a, eta, ws, wgs, _ = _run(instance, dps)
-            Lf = max(lam)
+            Lf = max(abs(v) for v in lam)
             eps = _mp(instance["eps"], dps)
             g = _mp(instance["n"], dps) if self.growth == "n" else eta
             parts = []
@@ -158,10 +173,12 @@ class Lemma14Convergence(_Lemma14Claim):
             L = int(instance["steps"])
             avg = sum((sum(x * x for x in G[l]) for l in range(1, L)), 0 * eta) / L
             f = lambda w: sum(li * (wi - ai) ** 2 for li, wi, ai in zip(lam, w, a)) / 2  # noqa: E731
-            inf_f = f([max(min(ai, 1), -1) for ai in a])  # the box minimiser of a separable quadratic
+            # the box minimiser of a separable quadratic: clip(a) where lambda >= 0, the far end where lambda < 0
+            wmin = [max(min(ai, 1), -1) if li >= 0 else (-1 if ai > 0 else 1) for li, ai in zip(lam, a)]
+            inf_f = f(wmin)
             eps = _mp(instance["eps"], dps)
             bound = 8 * (f([0 * eta] * len(lam)) - inf_f) / (eta * L) + 10 * eps * eps
-        return Evaluation(avg, bound, {"L_f": float(max(lam)), "eta": float(eta), "steps": L})
+        return Evaluation(avg, bound, {"L_f": float(max(abs(v) for v in lam)), "eta": float(eta), "steps": L})
 
 
 class Lemma14ConvergenceOurs(Lemma14Convergence):
