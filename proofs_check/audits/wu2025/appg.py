@@ -30,7 +30,7 @@ class AppGReduction(Claim):
         return [
             HypothesisCheck("Theorem 1: r, r' Lipschitz and r in C^4", False,
                             "Lemma 19's score network (Chen et al. 2023) is a ReLU network; r' = 1(t > 0) is not "
-                            "Lipschitz and cannot be approximated as Lemma 3 needs (F1)"),
+                            "Lipschitz and cannot be approximated as Lemma 3 needs (finding wu2025.F01_relu_networks)"),
             HypothesisCheck("Problem 2: empirical loss (2.2) on the prompt", False,
                             "(G.1) is a time-integrated population loss with the unknown score; (G.2) needs x_0, "
                             "which the prompt (x_i, grad log p_{t_i}(x_i)) does not carry"),
@@ -39,7 +39,7 @@ class AppGReduction(Claim):
                             "neither (time can enter as an input coordinate via Theorem 4, d_x = d + 1)"),
             HypothesisCheck("a guarantee linking ICGD iterates to the score", False,
                             "Lemma 19 is an approximation result (some w exists); Theorem 1 gives GD iterates, and no "
-                            "convergence of GD to that w is derived; t_i also clashes with the position flag (F15)"),
+                            "convergence of GD to that w is derived; t_i also clashes with the position flag"),
         ]
 
 
@@ -70,7 +70,7 @@ def _samples_hyp(inst):
 
 class AppGGaussian(Claim):
     id = "wu2025.appG.gaussian"
-    source = Source(PAPER, "Appendix G checked on Gaussian data with the closed-form OU score (spec 9)", "ours",
+    source = Source(PAPER, "Appendix G checked on Gaussian data with the closed-form Ornstein-Uhlenbeck score", "ours",
                     "numeric.wu2025.icl_experiment.appg", about="conjecture")
     statement = ("on prompts (x_i, t_i) -> 1/2 + c grad log p_{t_i}(x_i) with P_0 = N(mu, s^2) (mu in [-1, 1], "
                  "s^2 in [1/4, 2]) under the OU process, the Theorem-4 construction (d_x = 2, d_y = 1, K = 3, N = 3, "

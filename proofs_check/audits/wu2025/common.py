@@ -419,7 +419,7 @@ def smooth_applicability(options) -> list[HypothesisCheck]:
     if bad and len(bad) == len(acts):
         return [HypothesisCheck("r, r' Lipschitz and C^4", False,
                                 f"activation {bad[0]}: r' = 1(t>0) is not Lipschitz (not even continuous), r is not "
-                                f"C^4; any continuous approximant of r' has sup error >= 1/2 near 0 (F1)")]
+                                f"C^4; any continuous approximant of r' has sup error >= 1/2 near 0 (finding wu2025.F01_relu_networks)")]
     return []
 
 

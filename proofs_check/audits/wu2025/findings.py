@@ -41,7 +41,7 @@ def _shape_ok(inst):
 
 class Lemma1(Claim):
     id = "wu2025.lemma1"
-    source = Source("wu2025", "Lemma 1, eq. (3.5)-(3.7), p. 5 (proof C.1, p. 18-19); Definition 3, (3.6)")
+    source = Source("wu2025", "Lemma 1, p. 4-5, eq. (3.5)-(3.7) (proof C.1, p. 18-19); Definition 3, (3.6)")
     statement = ("grad L_n(w) = (1/2n) sum_i [A_i(1); ...; A_i(N)], A_i(j) = [I_{K_j} (x) p_i(j-1)] s_i(j), "
                  "s_i(N) = r'_i(N-1) (.) u_i, s_i(j) = r'_i(j-1) (.) (V_{j+1}^T s_i(j+1))")
     hypotheses = (Hypothesis("sizes", "N >= 2, d, K >= 1", _shape_ok),)
@@ -332,7 +332,7 @@ class Heads(Claim):
 class Embedding(Claim):
     id = "wu2025.theorem1.embedding"
     source = Source("wu2025", "Theorem 1, p. 8: max_l D^l <= O(N K^2) + D_w",
-                    note="D_w there is the projection MLP's width (F15); the token dimension D does not depend on eps")
+                    note="D_w there is the projection MLP's width (the symbol is overloaded); the token dimension D does not depend on eps")
     statement = "max embedding dimension <= O(NK^2) + D_w"
     hypotheses = (Hypothesis("sizes", "", lambda inst: (len(inst["sizes"]) >= 2, f"{len(inst['sizes'])} sizes")),)
     methods = Scan(precision="high", label="fitted exponent of the token dimension D in N K^2 (d fixed)")
@@ -382,7 +382,7 @@ class ReluNetworks(Claim):
         return [HypothesisCheck("r' Lipschitz", False, "r' = 1(t > 0) is discontinuous at 0: Theorem 1's hypotheses "
                                 "fail for ReLU; any continuous approximant of r' has sup error >= 1/2 on an interval "
                                 "containing 0 (|f(0) - 0| + |f(0) - 1| >= 1), so Lemma 3's eps_r' < 1/2 is impossible "
-                                "(F1)"),
+                                "(finding wu2025.F01_relu_networks)"),
                 HypothesisCheck("r C^4", relu.is_Ck(4), "relu is C^0 only")]
 
     def grid(self, ctx):

@@ -131,7 +131,7 @@ class _Lemma14Claim(Claim):
 
 class Lemma14(_Lemma14Claim):
     id = "wu2025.lemma14"
-    source = Source("wu2025", "Lemma 14, p. 32 (quoting Bai et al. 2023, Lemma G.1), error accumulation as printed")
+    source = Source("wu2025", "Lemma 14, p. 31 (quoting Bai et al. 2023, Lemma G.1), error accumulation as printed")
     statement = "for all l >= 0: ||w^l - w_GD^l||_2 <= L_f^{-1} (1 + n L_f)^l eps   (under eta <= L_f, as printed)"
     hypotheses = (Hypothesis("W convex bounded, grad f L_f-Lipschitz", "", h_convex),
                   Hypothesis("eta <= L_f", "as printed", h_eta(True)),
@@ -163,7 +163,7 @@ class Lemma14Ours(Lemma14):
 
 class Lemma14Convergence(_Lemma14Claim):
     id = "wu2025.lemma14.convergence"
-    source = Source("wu2025", "Lemma 14, p. 32: convergence of the gradient mapping, as printed ('if eta <= L_f')")
+    source = Source("wu2025", "Lemma 14, p. 31: convergence of the gradient mapping, as printed ('if eta <= L_f')")
     statement = "(1/L) sum_{l=1}^{L-1} ||G(w^l)||_2^2 <= 8 (f(0) - inf_W f)/(eta L) + 10 eps^2"
     hypotheses = Lemma14.hypotheses
 

@@ -22,7 +22,7 @@ from .common import QUERY_BALL
 PORTFOLIO = ("explore", "local", "cma", "gradient")
 SAFE_NOTE = ("our safe radius (ours): R_1 = B_v B_x, R_j = B_v sqrt(K)(sup_{|t|<=R_{j-1}}|r| + 1/10), rounded up to "
              "1/100; the approximants are our interpolants on it")
-BL_NOTE = "B_l (named, no formula in the paper) is ours: sup|u| + eps_l + L_l E_r eps_r (spec 5.1)"
+BL_NOTE = "B_l (named, no formula in the paper) is ours: sup|u| + eps_l + L_l E_r eps_r (a bound on |g_bar| that the paper names without a formula)"
 
 
 def searches(evaluations: int, floor: int, query_free: bool) -> object:
@@ -71,7 +71,7 @@ LEMMA2_CAUSES = {
     "query pre-activation outside [-R1, R1]": (
         "The hypotheses bound ||x_i|| for i in [n] only while the conclusion covers i = n+1: the unbounded query "
         "drives its pre-activations out of [-R1, R1], where r_bar is extrapolated and is no eps_r-approximation of r "
-        "(F13)."),
+        "(finding wu2025.F03_query_unbounded)."),
     "in-context pre-activation outside [-R1, R1]": (
         "R1 = max{B_v B_r, 1} omits the factor sqrt(K) of |v_jk^T p(j-1)| <= ||v_jk|| ||p(j-1)||_2 <= "
         "B_v sqrt(K) B_r^{j-1} (Cauchy-Schwarz): even for bounded tokens the pre-activations of layers j >= 2 leave "
@@ -81,7 +81,7 @@ LEMMA2_CAUSES = {
 
 class Lemma2(_PerToken):
     id = "wu2025.lemma2"
-    source = Source("wu2025", "Lemma 2, eq. (3.8)-(3.9), p. 6 (restated as Lemma 9, p. 19)")
+    source = Source("wu2025", "Lemma 2, p. 5-6, eq. (3.8)-(3.9) on p. 6 (restated as Lemma 9, p. 19)")
     statement = ("If ||x_i|| <= B_x (i in [n]), ||v_jk|| <= B_v and r is (eps_r, R1, M1, C1)-approximable with "
                  "R1 = max{B_v B_r, 1}, then for any i in [n+1]: ||pbar_i(j) - p_i(j)||_2 <= "
                  "(sum_{l<j} K^{l/2} L_r^l B_v^l) sqrt(K) eps_r (j <= N-1), ... sqrt(d) eps_r (j = N)")
@@ -330,7 +330,7 @@ GRAD_CAUSES = {
     "query leaks into the gradient step": (
         "The gradient-step layer (C.16) sums s_bar_t(j) p_bar_t(j-1) over all n+1 tokens and relies on the gate "
         "s_bar_{n+1} = 0; with an unbounded query (or p_bar_{n+1}(N) beyond R3) the gate leaks and the query "
-        "enters the step (F3, F13)."),
+        "enters the step (findings wu2025.F04_query_gate, wu2025.F03_query_unbounded)."),
     "in-context pre-activation outside the approximation interval": (
         "The chain of Lemmas 2-6 fails once pre-activations leave the proof's approximation intervals "
         "(see wu2025.lemma2.context)."),

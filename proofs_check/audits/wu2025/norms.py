@@ -145,7 +145,7 @@ class Lemma4Norm(NormClaim):
 
 class Lemma5Norm(NormClaim):
     id = "wu2025.lemma5.norm"
-    source = Source("wu2025", "Lemma 5, p. 7 (restated Lemma 12, p. 26): B_theta_{N+2+j} <= 1 under (3.19)")
+    source = Source("wu2025", "Lemma 5, p. 7 (restated Lemma 12, p. 25-26): B_theta_{N+2+j} <= 1 under (3.19)")
     statement = "Each EWML layer has max_m {||Q_m||_1, ||K_m||_1, ||V_m||_1} <= 1 (3.19)"
 
     def norms(self, b):

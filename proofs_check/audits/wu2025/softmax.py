@@ -335,7 +335,7 @@ class Theorem2ProofEta(Claim):
                   Hypothesis("D_w >= 1", "w in R^{D_w}", _dw_hyp))
     methods = Exact(tier=Tier.SEARCHED, label="exact evaluation (SymPy) on a grid of rational eta, eps and D_w")
     narrowing = ("eta in {1/100, 1/10, 1/2, 1, 2}, eps in {10^-6, 10^-3, 1}, D_w in {1, 4, 21, 896} "
-                 "(D_w = 4: the micro example; 21: spec 11.1; 896: Section 5)",)
+                 "(D_w = 4: the micro example; 21: the default example d = 2, K = 3, N = 3; 896: Section 5)",)
     ETAS = ("1/100", "1/10", "1/2", "1", "2")
     EPSS = ("1/1000000", "1/1000", "1")
     DWS = (1, 4, 21, 896)
@@ -591,7 +591,7 @@ class SoftmaxICGD(Claim):
     def hypotheses(self):
         return (Hypothesis("prompt in the hypotheses", "||x_i|| <= B_x, ||y_i|| <= B_y, w0 in W_box",
                            _icgd_prompt_hyp),
-                Hypothesis("the stated model", "spec 11.1, radius 3.1, 80 knots; M = 80, beta = 1e-4, B = 30; "
+                Hypothesis("the stated model", "the default example (d = 2, K = 3, N = 3, n = 4), radius 3.1, 80 knots; M = 80, beta = 1e-4, B = 30; "
                            "eps = 5e-5", _icgd_model_hyp(config_dict(self.stated_config), self.stated_sub,
                                                          self.stated_eps)))
 
