@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fractions import Fraction
+
 import mpmath
 
 from . import __version__
@@ -132,6 +134,18 @@ def _tolerance(tier: str | None, dps: int):
     return mpmath.mpf(10) ** (-8) if tier == "statistical" else mpmath.mpf(10) ** (20 - dps)
 
 
+def _to_mpf(x):
+    """An mpf from an mpf, a number, a Fraction or its string 'p/q' (exact claims store rationals)."""
+    if isinstance(x, mpmath.mpf):
+        return x
+    if isinstance(x, Fraction):
+        return mpmath.mpf(x.numerator) / x.denominator
+    if isinstance(x, str) and "/" in x:
+        f = Fraction(x)
+        return mpmath.mpf(f.numerator) / f.denominator
+    return mpmath.mpf(x)
+
+
 def _agrees(stored: str, value, tol) -> bool:
     if isinstance(value, float):   # a float64 constant: stored as its repr, compared as the same double
         try:
@@ -139,10 +153,10 @@ def _agrees(stored: str, value, tol) -> bool:
         except (TypeError, ValueError):
             return False
     try:
-        s = mpmath.mpf(stored)
-    except (TypeError, ValueError):
+        s = _to_mpf(stored)
+    except (TypeError, ValueError, ZeroDivisionError):
         return False
-    v = mpmath.mpf(value) if not isinstance(value, mpmath.mpf) else value
+    v = _to_mpf(value)
     if mpmath.isinf(s) or mpmath.isinf(v) or mpmath.isnan(s) or mpmath.isnan(v):
         return s == v
     return abs(s - v) <= tol * max(abs(s), abs(v), mpmath.mpf(10) ** -30)

@@ -398,6 +398,32 @@ class ReluNetworks(Claim):
                               {"error_left_of_0": float(abs(lo)), "error_right_of_0": float(abs(1 - hi))})
 
 
+class ReluCoverage(Claim):
+    id = "wu2025.abstract.relu_coverage"
+    source = Source("wu2025", "Abstract and Sec. 3 (p. 1-3: 'an N-layer ReLU network') read through Theorem 1's "
+                              "proof, Lemma 3 (p. 6): r' must be eps_r'-approximable for the eps_r' = 2eps/(3C_r') "
+                              "the proof chooses, which tends to 0 with eps",
+                    note="for r = ReLU, r' = 1(t > 0); any continuous approximant has sup error >= 1/2 on an interval "
+                         "containing 0 (|f(0) - 0| + |f(0) - 1| >= 1); the grid shows Definition 4's interpolants "
+                         "at M knots against the target eps_r' = 1/4")
+    statement = ("the abstract's setting is covered: for r = ReLU, r' = 1(t > 0) is (eps_r', R, M, C)-approximable "
+                 "(Definition 4) for every eps_r' > 0, here eps_r' = 1/4 on [-1, 1]")
+    hypotheses = (Hypothesis("knots", "M >= 1 interpolation knots", lambda inst: (int(inst["M"]) >= 1,
+                                                                                    f"M = {inst['M']}")),)
+    methods = Exact(tier=Tier.EXHAUSTIVE, label="exact sup error of Definition 4's interpolant of the step near 0",
+                    stop_at_first=True)
+
+    def grid(self, ctx):
+        return [{"M": M} for M in (2, 8, 64, 512)]
+
+    def evaluate(self, instance, dps=None):
+        a = interpolant(sp.Heaviside(T, 0), T, 1, int(instance["M"]))
+        lo, hi = a(Fraction(-1, 10**12)), a(Fraction(1, 10**12))
+        err = max(abs(lo), abs(1 - hi))
+        return Evaluation(err, Fraction(1, 4), {"error_left_of_0": str(abs(lo)), "error_right_of_0": str(abs(1 - hi)),
+                                                "lower_bound_any_continuous_approximant": "1/2"})
+
+
 FINDING_CLAIMS = [
     Lemma1(), Lemma15(), Lemma5(), QueryGate(), QueryGateSafe(),
     Identity("wu2025.identity.lemma2", "Lemma 2, proof p. 21: S_j = 1 + sqrt(K) L_r B_v S_{j-1} and the induction",
@@ -406,5 +432,5 @@ FINDING_CLAIMS = [
              "Lemma 6's closed form satisfies its recursion and its eps-coefficients are E_s^r, E_s^r', E_s^l"),
     Identity("wu2025.identity.theorem1", "Theorem 1, proof p. 30-31: C_l, C_r, C_r' and the eps choices",
              "(N/2) P[...] = (1/2)(C_l eps_l + C_r eps_r + C_r' eps_r'), and the eps choices give exactly eps"),
-    Heads(), Embedding(), NormResource(), ReluNetworks(),
+    Heads(), Embedding(), NormResource(), ReluNetworks(), ReluCoverage(),
 ]
