@@ -38,3 +38,22 @@ def test_the_grouping_catches_a_violated_claim_without_a_finding():
     rows = [{"claim_id": "wu2025.lemma2.safe", "outcome": "violated", "witness": "w.json", "witnesses": {}}]
     _, problems = assess(FINDINGS, rows, complete=False)
     assert any("wu2025.lemma2.safe" in p and "0 findings" in p for p in problems)
+
+
+def test_column_constants_dominate_the_papers_and_reduce_to_them_when_P_is_1():
+    """Lemma 6 with the column factor (ours): B_v P^2 >= B_v P, so every constant is at least the paper's, with
+    equality exactly when P = 1 (K = d = 1)."""
+    import mpmath
+
+    from symbolic.wu2025 import bounds as B
+    from symbolic.wu2025.config import WuConfig
+
+    for K, d, equal in ((3, 2, False), (1, 1, True)):
+        cfg = WuConfig(K=K, d_in=d, d_out=d, N=3)
+        vals, _, _ = B.evaluate_values(cfg, eps_r_="1e-3", eps_rp_="1e-3", eps_l_="1e-3", dps=30)
+        cv = B.column_values(vals, cfg.N)
+        for sym in (B.B_s, B.E_s_r, B.E_s_rp, B.E_s_l):
+            assert cv[sym] >= vals[sym]
+            assert (abs(cv[sym] - vals[sym]) <= mpmath.mpf(10) ** -12 * vals[sym]) is equal, sym
+        paper_repair = B._eval(B.grad_error_columns().subs(__import__("sympy").Symbol("N"), cfg.N), vals)
+        assert cv[B.eps_columns] >= paper_repair

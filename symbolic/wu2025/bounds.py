@@ -38,6 +38,7 @@ l, L = sp.Symbol("l", nonnegative=True, integer=True), sp.Symbol("L", **_pos)
 # derived (defined in ``definitions``)
 P, E_r, B_s = sp.Symbol("P", **_pos), sp.Symbol("E_r", **_pos), sp.Symbol("B_s", **_pos)
 E_s_r, E_s_rp, E_s_l = sp.Symbol("E_s^r", **_pos), sp.Symbol("E_s^{r'}", **_pos), sp.Symbol("E_s^l", **_pos)
+eps_columns = sp.Symbol("epsilon_columns", **_pos)
 C_l, C_r, C_rp = sp.Symbol("C_l", **_pos), sp.Symbol("C_r", **_pos), sp.Symbol("C_{r'}", **_pos)
 
 
@@ -92,6 +93,31 @@ def _definitions(N: int) -> dict:
     defs[C_r] = N * P ** sp.Rational(3, 2) * B_r * E_s_r + N * P * B_s * E_r
     defs[C_rp] = N * P ** sp.Rational(3, 2) * B_r * E_s_rp
     return defs
+
+
+def definitions_columns(N: int) -> dict:
+    """Lemma 6's recursion (proof p. 26-28) with the column factor (ours): |(V_{j+1}^T e)[k]| <= B_v K_{j+1} max|e|
+    <= B_v P^2 max|e|, since the sum runs over the k-th column of V_{j+1}; every B_v P of B_s and E_s becomes B_v P^2."""
+    lemma6 = {B_s, E_s_r, E_s_rp, E_s_l} | {b_s(j) for j in range(1, N + 1)} | \
+        {T(w, j) for w in ("r", "rp", "l") for j in range(1, N + 1)}
+    return {sym: ex.subs(P, P**2) for sym, ex in _definitions(N).items() if sym in lemma6}
+
+
+def grad_error_columns() -> sp.Expr:
+    """Theorem 1 proof p. 30 repaired (ours): (N/2) P [(E_s^r eps_r + E_s^r' eps_r' + E_s^l eps_l)(P B_r + E_r eps_r)
+    + B_s E_r eps_r], ||pbar(j-1)||_2 <= P B_r + E_r eps_r, with the column constants of ``definitions_columns``."""
+    return sp.Symbol("N") * P / 2 * ((E_s_r * eps_r + E_s_rp * eps_rp + E_s_l * eps_l) * (P * B_r + E_r * eps_r)
+                                     + B_s * E_r * eps_r)
+
+
+def column_values(values: dict, N: int) -> dict:
+    """``values`` with B_s, E_s^r, E_s^r', E_s^l (and their terms) of ``definitions_columns`` and the repaired
+    gradient-error bound under ``eps_columns``."""
+    v = dict(values)
+    for sym, ex in definitions_columns(N).items():
+        v[sym] = _eval(ex, v)
+    v[eps_columns] = _eval(grad_error_columns().subs(sp.Symbol("N"), N), v)
+    return v
 
 
 def expand(expr: sp.Expr, defs: dict) -> sp.Expr:

@@ -65,6 +65,10 @@ def sel(a, rows):
     return a[:, rows] if hasattr(a, "detach") else np.asarray(a, dtype=object)[rows]
 
 
+COLUMNS_NOTE = ("ours, replacing the refuted {old}: Lemma 6's recursion with the column factor B_v K_{{j+1}} <= B_v P^2 "
+                "in place of the proof's row bound B_v P (symbolic.wu2025.bounds.definitions_columns)")
+
+
 # --------------------------------------------------------------------------------------------- Lemma 2
 
 LEMMA2_CAUSES = {
@@ -324,6 +328,20 @@ class Lemma6ErrorSafe(Lemma6ErrorContext):
     radius = "safe"
 
 
+
+class Lemma6ErrorColumns(Lemma6ErrorSafe):
+    id = "wu2025.lemma6.error.columns"
+    source = Source("wu2025", "Lemma 6's error bound for i in [n] on our safe radius with the column factor", "ours",
+                    note=COLUMNS_NOTE.format(old="wu2025.lemma6.error.safe") + "; " + SAFE_NOTE + "; " + BL_NOTE)
+    statement = ("|sbar_i(j)[k] - s_i(j)[k]| <= E_s^r eps_r + E_s^{r'} eps_r' + E_s^l eps_l for i in [n], with B_s and "
+                 "E_s re-derived with B_v P^2 for B_v P, on our safe radius")
+
+    def _parts(self, st, c, e, vals, n, rows):
+        cv = B.column_values(vals, st.cfg.N)
+        bound = cv[B.E_s_r] * vals[B.eps_r] + cv[B.E_s_rp] * vals[B.eps_rp] + cv[B.E_s_l] * vals[B.eps_l]
+        return [(f"j={j}", absmax(c.s[j - 1], e.s[j - 1], rows), bound) for j in range(1, st.cfg.N + 1)]
+
+
 # --------------------------------------------------------------------------------------------- gradient error
 
 GRAD_CAUSES = {
@@ -436,6 +454,32 @@ class Theorem4GradErrorSafe(Theorem4GradError):
     hypotheses = Theorem4GradError.hypotheses + (QUERY_BALL,)
 
 
+
+class Theorem1GradErrorColumns(Theorem1GradErrorSafe):
+    id = "wu2025.theorem1.grad_error.columns"
+    source = Source("wu2025", "the gradient-error inequality of Theorem 1's proof repaired (||pbar(j-1)||_2 <= P B_r + "
+                              "E_r eps_r) with Lemma 6's column constants, our safe radius, a bounded query", "ours",
+                    about="proof_step",
+                    note=COLUMNS_NOTE.format(old="wu2025.theorem1.grad_error.safe") + "; " + SAFE_NOTE + "; " + BL_NOTE)
+    statement = ("||grad_bar L_n(w) - grad L_n(w)||_2 <= (N/2) P [(E_s^r eps_r + E_s^r' eps_r' + E_s^l eps_l)"
+                 "(P B_r + E_r eps_r) + B_s E_r eps_r] with the column constants")
+
+    def parts(self, st, c, e, vals, n):
+        return [("grad", norm_vec(c.grad, e.grad), B.column_values(vals, st.cfg.N)[B.eps_columns])]
+
+
+class Theorem4GradErrorColumns(Theorem4GradErrorSafe):
+    id = "wu2025.theorem4.columns"
+    source = Source("wu2025", "Theorem 4's gradient-error bound repaired as wu2025.theorem1.grad_error.columns, with a "
+                              "bounded query", "ours", about="proof_step",
+                    note=COLUMNS_NOTE.format(old="wu2025.theorem4.safe") + "; " + SAFE_NOTE + "; " + BL_NOTE)
+    statement = "Theorem 4 with the repaired gradient-error bound and Lemma 6's column constants, our safe radius"
+
+    def parts(self, st, c, e, vals, n):
+        return [("grad", norm_vec(c.grad, e.grad), B.column_values(vals, st.cfg.N)[B.eps_columns])]
+
+
 LEMMA_CLAIMS = [Lemma2(), Lemma2Context(), Lemma2Safe(), Lemma3(), Lemma3Safe(), Lemma4(), Lemma4Safe(),
-                Lemma6Bound(), Lemma6Error(), Lemma6ErrorContext(), Lemma6ErrorSafe(), Theorem1GradError(),
-                Theorem1GradErrorSafe(), Theorem4GradError(), Theorem4GradErrorSafe()]
+                Lemma6Bound(), Lemma6Error(), Lemma6ErrorContext(), Lemma6ErrorSafe(), Lemma6ErrorColumns(),
+                Theorem1GradError(), Theorem1GradErrorSafe(), Theorem1GradErrorColumns(), Theorem4GradError(),
+                Theorem4GradErrorSafe(), Theorem4GradErrorColumns()]
