@@ -169,6 +169,9 @@ def primitives(cfg, dps: int = 30) -> tuple[dict, tuple]:
         vals = {"B_r": B_r.v, "B_rp": B_rp.v, "R3": R3.v,
                 "L_r": sup_abs(act, 1, Num.rat(Rr)).v, "L_rp": sup_abs(act, 2, Num.rat(Rrp)).v,
                 "L_l": q(lip_u(rho)), "sup_u": mpmath.mpf(abs(du(2 * R3.v)))}
+        # ours (bounds.definitions_columns_safe): sup |r| on the interval of r, sup |phi'| on |z| <= that + B_y
+        vals["sup_r_R"] = sup_r_R.v
+        vals["sup_u_R"] = mpmath.mpf(abs(du(sup_r_R.v + q(By))))
         # L_f (ours): analytic bound on sup_W ||grad L_n|| on the safe radius
         a, ap = sup_abs(act, 0, Num.rat(safe)).v, sup_abs(act, 1, Num.rat(safe)).v
         z = a + q(By)

@@ -44,7 +44,9 @@ FINDINGS = [
         "HIGH", "statement", (P + "lemma3", P + "lemma6.error.context", P + "lemma6.error.columns"), P + "lemma3",
         witness_cause="in-context pre-activation outside [-R2, R2]",
         corrected=(P + "lemma3.safe",),
-        where="Lemma 3, (3.14), p. 6; Lemma 6, p. 8"),
+        where="Lemma 3, (3.14), p. 6; Lemma 6, p. 8",
+        note="Our radius repairs Lemma 3 (`wu2025.lemma3.safe`); for Lemma 6 the repair is $B_{r'}$ taken on our "
+             "radius, $B_{r'}^R = L_r + \\epsilon_{r'}$, in the `.columns_safe` claims of F06."),
     Finding(
         P + "F04_query_in_conclusions", "Lemma 6 is stated for the query token, which the construction gates off",
         "Lemma 6 is stated for $i \\in [n+1]$, but the construction's gate (C.14) sets $\\bar s_{n+1}(j) = 0$ while "
@@ -75,15 +77,17 @@ FINDINGS = [
         "HIGH", "statement",
         (P + "lemma6.bound", P + "lemma6.error.safe", P + "theorem1.grad_error.safe", P + "theorem4.safe"),
         P + "lemma6.bound", witness_cause="in-context s beyond B_s",
-        corrected=(P + "lemma6.error.columns", P + "theorem1.grad_error.columns",
-                   P + "theorem4.columns"),
+        corrected=(P + "lemma6.bound.columns_safe", P + "lemma6.error.columns_safe",
+                   P + "theorem1.grad_error.columns_safe", P + "theorem4.columns_safe"),
         where="Lemma 6, p. 8 (proof p. 26-28); the gradient-error step of Theorem 1's proof, p. 30-31",
         note="Our earlier corrections `lemma6.error.safe`, `theorem1.grad_error.safe` and `theorem4.safe` (the safe "
-             "radius alone) are refuted by this cause and kept as violated claims of ours; the `.columns` claims "
-             "replace them (the Lemma 6 recursion with $B_vP^2$ for $B_vP$, and $\\|\\bar p(j-1)\\|_2 \\le PB_r$). The "
-             "gradient-error replacements hold under the search; `lemma6.error.columns` is still exceeded, by a "
-             "factor 1.0001, through F03's $B_{r'}$ (the witness has $|r'| > B_{r'}$ at an in-context "
-             "pre-activation), so it is listed under F03; a $B_{r'}$ taken over our safe radius is the next repair."),
+             "radius alone) are refuted by this cause and kept as violated claims of ours. A first repair, the "
+             "`.columns` claims (the Lemma 6 recursion with $B_vP^2$ for $B_vP$, $\\|\\bar p(j-1)\\|_2 \\le PB_r$), "
+             "still used the paper's $B_{r'}$ and $B_l$: `lemma6.error.columns` is exceeded by a factor 1.0001 "
+             "through F03's $B_{r'}$ (listed under F03), so the gradient-error `.columns` claims rest on a refuted "
+             "constant even where the search finds no violation. The `.columns_safe` claims re-derive every "
+             "constant of Lemma 6 on our safe radius ($B_{r'}^R$, $B_l^R$, $B_s^R$, `symbolic.wu2025.bounds."
+             "definitions_columns_safe`); they are our corrected statements."),
     Finding(
         P + "F07_theorem1_proof", "Theorem 1's proof does not deliver the stated error eps on its construction",
         "With the proof's choices $\\epsilon_* = 2\\epsilon/(3C_*)$ the constructed transformer's gradient step "

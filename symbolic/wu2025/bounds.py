@@ -16,6 +16,8 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
+from ..activations import get_activation
+from ..losses import get_loss
 from . import constants as C
 from .config import WuConfig
 
@@ -39,6 +41,12 @@ l, L = sp.Symbol("l", nonnegative=True, integer=True), sp.Symbol("L", **_pos)
 P, E_r, B_s = sp.Symbol("P", **_pos), sp.Symbol("E_r", **_pos), sp.Symbol("B_s", **_pos)
 E_s_r, E_s_rp, E_s_l = sp.Symbol("E_s^r", **_pos), sp.Symbol("E_s^{r'}", **_pos), sp.Symbol("E_s^l", **_pos)
 eps_columns = sp.Symbol("epsilon_columns", **_pos)
+# ours, the Lemma 6 / Theorem 1 constants re-derived on the approximation radius R (``definitions_columns_safe``)
+sup_r_R, sup_u_R = sp.Symbol(r"\bar{r}_R", **_pos), sp.Symbol(r"\bar{u}_R", **_pos)
+B_rp_R, B_l_R, B_r_R = sp.Symbol("B_{r'}^R", **_pos), sp.Symbol("B_l^R", **_pos), sp.Symbol("B_r^R", **_pos)
+B_s_R = sp.Symbol("B_s^R", **_pos)
+E_s_r_R, E_s_rp_R, E_s_l_R = (sp.Symbol(s, **_pos) for s in ("E_s^{r,R}", "E_s^{r',R}", "E_s^{l,R}"))
+eps_R = sp.Symbol(r"\epsilon^R", **_pos)
 C_l, C_r, C_rp = sp.Symbol("C_l", **_pos), sp.Symbol("C_r", **_pos), sp.Symbol("C_{r'}", **_pos)
 
 
@@ -117,6 +125,70 @@ def column_values(values: dict, N: int) -> dict:
     for sym, ex in definitions_columns(N).items():
         v[sym] = _eval(ex, v)
     v[eps_columns] = _eval(grad_error_columns().subs(sp.Symbol("N"), N), v)
+    return v
+
+
+def b_s_R(j: int) -> sp.Symbol:
+    """The j-th term of B_s^R (``definitions_columns_safe``)."""
+    return sp.Symbol(f"B_{{s,{j}}}^R", **_pos)
+
+
+def T_R(which: str, j: int) -> sp.Symbol:
+    """The j-th term inside the max of E_s^{which,R} (``definitions_columns_safe``)."""
+    return sp.Symbol(f"E^{{{which},R}}_{{s,{j}}}", **_pos)
+
+
+def definitions_columns_safe(N: int) -> dict:
+    """Lemma 6 (proof p. 26-28) and Theorem 1 (proof p. 30) re-derived on the approximation radius R (ours).
+
+    For i in [n], with every pre-activation z = v_jk^T p(j-1) and zbar = v_jk^T pbar(j-1) in [-R, R] (the true ones
+    are there by the construction of our safe radius):
+
+    * |r'(z)| <= L_r = sup_{[-R, R]} |r'| and |rbar'(zbar)| <= L_r + eps_r' =: B_r'^R (the paper's B_r' is built
+      from |r'| at arguments bounded by B_v B_r'^{j-1}, no bound at the network's pre-activations: F03);
+    * |u(p(N), y)[k]| = |phi'(p(N)[k] - y[k])| <= ubar_R := sup_{|z| <= rbar_R + B_y} |phi'(z)|, rbar_R :=
+      sup_{[-R, R]} |r| (the paper's R3 does not bound p(N)[k] on our radius), and |gbar[k]| <= ubar_R + delta_l =:
+      B_l^R (Lemma 4);
+    * the column step |(V_{j+1}^T a)[k]| = |sum_l V_{j+1}[l, k] a[l]| <= K_{j+1} B_v max|a| <= B_v P^2 max|a|;
+    * so |s(j)|, |sbar(j)| <= B_s^R = max_j (B_r'^R B_v P^2)^{N-j} B_r'^R B_l^R (both, as the induction uses
+      |sbar(j+1)| <= B_s), e_N <= delta_r' B_l^R + B_r'^R delta_l and e_j <= delta_r' B_v P^2 B_s^R + B_r'^R B_v P^2
+      e_{j+1}: the paper's E_s with B_v P -> B_v P^2, B_r' -> B_r'^R, B_l -> B_l^R;
+    * Theorem 1: ||Abar(j) - A(j)||_F <= ||sbar - s||_2 ||pbar(j-1)||_2 + ||s||_2 ||pbar - p||_2 with
+      ||pbar(j-1)||_2 <= max(B_x, sqrt(K) rbar_R) + E_r eps_r <= P B_r^R + E_r eps_r, B_r^R := max(B_x, rbar_R),
+      and ||s(j)||_2 <= P B_s^R; eps^R := (N/2) P [(E_s^{r,R} eps_r + E_s^{r',R} eps_r' + E_s^{l,R} eps_l)
+      (P B_r^R + E_r eps_r) + B_s^R E_r eps_r].
+    """
+    return dict(_definitions_columns_safe(N))
+
+
+@lru_cache(maxsize=16)
+def _definitions_columns_safe(N: int) -> dict:
+    ren = {P: P**2, B_rp: B_rp_R, B_l: B_l_R, B_s: B_s_R, E_s_r: E_s_r_R, E_s_rp: E_s_rp_R, E_s_l: E_s_l_R}
+    ren.update({b_s(j): b_s_R(j) for j in range(1, N + 1)})
+    ren.update({T(w, j): T_R(w, j) for w in ("r", "rp", "l") for j in range(1, N + 1)})
+    defs: dict = {B_rp_R: L_r + eps_rp, B_l_R: sup_u_R + delta_l(), B_r_R: sp.Max(B_x, sup_r_R)}
+    for sym, ex in _definitions(N).items():
+        if sym in ren and sym is not P:
+            defs[ren[sym]] = ex.xreplace(ren)
+    s_err = E_s_r_R * eps_r + E_s_rp_R * eps_rp + E_s_l_R * eps_l
+    defs[eps_R] = sp.Integer(N) * P / 2 * (s_err * (P * B_r_R + E_r * eps_r) + B_s_R * E_r * eps_r)
+    return defs
+
+
+def lemma6_closed_form_columns_safe(j: int, N: int) -> sp.Expr:
+    """The per-j bound of ``definitions_columns_safe``: delta_r' P^2 B_v B_s^R G + rho^{N-j} (delta_r' B_l^R +
+    B_r'^R delta_l), rho = B_r'^R B_v P^2, G = sum_{q<N-j} rho^q."""
+    rho = B_rp_R * B_v * P**2
+    G = sp.Add(*[rho**q for q in range(N - j)])
+    return delta_rp() * P**2 * B_v * B_s_R * G + rho ** (N - j) * (delta_rp() * B_l_R + B_rp_R * delta_l())
+
+
+def columns_safe_values(values: dict, N: int) -> dict:
+    """``values`` (which must hold rbar_R, ubar_R and the paper's derived E_r, P) with every symbol of
+    ``definitions_columns_safe`` added (the paper's symbols are left as they are)."""
+    v = dict(values)
+    for sym, ex in _definitions_columns_safe(N).items():
+        v[sym] = _eval(ex, v)
     return v
 
 
@@ -430,6 +502,10 @@ def primitive_values(config: WuConfig, *, C1_=None, C2_=None, C3_=None, M1_=None
             n: sp.Integer(config.n if n_ is None else n_), eta: C.exact(config.eta if eta_ is None else eta_),
             L_f: by["L_f"].value if L_f_ is None else C.exact(L_f_), Delta_f: by["Delta_f"].value,
             L: sp.Integer(config.L)}
+    # ours (``definitions_columns_safe``): sup |r| on the approximation interval of r, sup |phi'| on |z| <= that + B_y
+    R_r = C.approximation_radius(config, "r")
+    vals[sup_r_R] = get_activation(config.activation).sup_abs(0, -R_r, R_r)
+    vals[sup_u_R] = get_loss(config.loss).sup_abs_u(-(vals[sup_r_R] + vals[B_y]), vals[sup_r_R] + vals[B_y])
     for sym, v in ((C1, C1_), (C2, C2_), (C3, C3_), (M1, M1_), (M2, M2_), (M3, M3_)):
         if v is not None:
             vals[sym] = C.exact(v) if not isinstance(v, sp.Basic) else v
@@ -466,8 +542,12 @@ def _derive(N: int, values: dict, B_l_value=None) -> dict:
 
 def evaluate_values(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None, eps_=None, dps: int | None = None,
                     C1_=None, C2_=None, C3_=None, M1_=None, M2_=None, M3_=None, n_=None, eta_=None, L_f_=None,
-                    B_l_=None) -> tuple[dict, list, bool]:
+                    B_l_=None, reading: str = "paper") -> tuple[dict, list, bool]:
     """Symbol -> mpf for every primitive and derived symbol (fast: no bound rows, no identities).
+
+    ``reading``: 'paper' (the paper's definitions only), 'columns' (plus ``column_values``: B_s and E_s with the
+    column factor, under the paper's symbols) or 'columns_safe' (plus every symbol of ``definitions_columns_safe``;
+    the paper's symbols keep the paper's values).
 
     Either give eps_r_, eps_rp_, eps_l_ (the approximants' errors; eps := the resulting gradient-error bound),
     or a target eps_ (the proof's choices eps_* = 2 eps / (3 C_*) follow; B_l then uses the a-priori maxima
@@ -479,6 +559,8 @@ def evaluate_values(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None,
     given = eps_r_ is not None
     if given == (eps_ is not None) or given and (eps_rp_ is None or eps_l_ is None):
         raise ValueError("give either eps_r_, eps_rp_ and eps_l_, or eps_")
+    if reading not in ("paper", "columns", "columns_safe"):
+        raise ValueError(f"reading must be 'paper', 'columns' or 'columns_safe', got {reading!r}")
     with mpmath.workdps(dps):
         exact_vals, consts = primitive_values(config, C1_=C1_, C2_=C2_, C3_=C3_, M1_=M1_, M2_=M2_, M3_=M3_,
                                               n_=n_, eta_=eta_, L_f_=L_f_)
@@ -500,6 +582,10 @@ def evaluate_values(config: WuConfig, *, eps_r_=None, eps_rp_=None, eps_l_=None,
             values[eps_rp] = 2 * values[eps] / (3 * values[C_rp])
             values[eps_l] = 2 * values[eps] / (3 * values[C_l])
         values[l] = values[L]
+        if reading == "columns":
+            values = column_values(values, N)
+        elif reading == "columns_safe":
+            values = columns_safe_values(values, N)
     return values, consts, Bl_given is not None
 
 
@@ -563,4 +649,5 @@ def _row(b: Bound, values: dict, defs: dict) -> dict:
 
 
 __all__ = ["Bound", "Evaluation", "catalogue", "definitions", "evaluate", "evaluate_values", "expand", "identities", "is_zero",
-           "lemma6_closed_form", "grad_error", "delta_rp", "delta_l"]
+           "lemma6_closed_form", "grad_error", "delta_rp", "delta_l", "definitions_columns", "column_values",
+           "definitions_columns_safe", "columns_safe_values", "lemma6_closed_form_columns_safe"]

@@ -268,7 +268,8 @@ def _primitives(key: tuple, dps: int) -> dict:
             return {B.K: mpmath.mpf(cfg.K), B.d: mpmath.mpf(cfg.d_out), B.d_x: mpmath.mpf(cfg.d_in),
                     B.B_v: B._mp(C.exact(cfg.Bv)), B.B_x: B._mp(C.exact(cfg.Bx)), B.B_y: B._mp(C.exact(cfg.By)),
                     B.B_r: v["B_r"], B.B_rp: v["B_rp"], B.L_r: v["L_r"], B.L_rp: v["L_rp"], B.L_l: v["L_l"],
-                    B.R3: v["R3"], B.sup_u: v["sup_u"], B.L_f: v["L_f"], B.Delta_f: v["Delta_f"]}
+                    B.R3: v["R3"], B.sup_u: v["sup_u"], B.L_f: v["L_f"], B.Delta_f: v["Delta_f"],
+                    B.sup_r_R: v["sup_r_R"], B.sup_u_R: v["sup_u_R"]}
         exact_vals, _ = B.primitive_values(cfg)
         return {s: B._mp(x) for s, x in exact_vals.items()}
 

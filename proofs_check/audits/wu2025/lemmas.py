@@ -69,6 +69,16 @@ COLUMNS_NOTE = ("ours, replacing the refuted {old}: Lemma 6's recursion with the
                 "in place of the proof's row bound B_v P (symbolic.wu2025.bounds.definitions_columns)")
 
 
+DERIVED_NOTE = ("ours, replacing the refuted {old}: Lemma 6 re-derived on our radius R (symbolic.wu2025.bounds."
+                "definitions_columns_safe): the column factor B_v K_{{j+1}} <= B_v P^2 for the proof's B_v P, "
+                "B_r'^R = L_r + eps_r' (sup|r'| on [-R, R], plus eps_r' for r_bar') for B_r', B_l^R = sup_{{|z| <= "
+                "sup_R|r| + B_y}}|phi'| + eps_l + L_l E_r eps_r for B_l; B_s^R bounds both s and s_bar")
+DERIVED_INSIDE = (
+    "Every pre-activation is inside our safe radius, where each step of the re-derived chain (Lemmas 2-4 on R, "
+    "|r'|, |r_bar'| <= L_r + eps_r', |u| <= sup_{|z| <= sup_R|r| + B_y}|phi'|, the column factor B_v K_{j+1}) is an "
+    "inequality: the derivation misses a factor (not yet explained).")
+
+
 # --------------------------------------------------------------------------------------------- Lemma 2
 
 LEMMA2_CAUSES = {
@@ -342,6 +352,61 @@ class Lemma6ErrorColumns(Lemma6ErrorSafe):
         return [(f"j={j}", absmax(c.s[j - 1], e.s[j - 1], rows), bound) for j in range(1, st.cfg.N + 1)]
 
 
+class Lemma6BoundColumnsSafe(_PerToken):
+    id = "wu2025.lemma6.bound.columns_safe"
+    source = Source("wu2025", "Lemma 6, p. 8 (proof p. 26-27): the bound B_s on |s_bar_i(j)[k]| and |s_i(j)[k]|, "
+                              "re-derived on our safe radius for i in [n]", "ours",
+                    note=DERIVED_NOTE.format(old="wu2025.lemma6.bound (the paper's B_s)") + "; " + SAFE_NOTE)
+    statement = ("For i in [n], j in [N], k: |sbar_i(j)[k]| <= B_s^R and |s_i(j)[k]| <= B_s^R, B_s^R = max_j "
+                 "(B_r'^R B_v P^2)^{N-j} B_r'^R B_l^R, on our safe radius")
+    radius = "safe"
+    query = "ball"
+    context_only = True
+    radius_keys = ("R_r", "R_rp")
+    cause_text = {"in-context error with every pre-activation inside [-R, R]": DERIVED_INSIDE}
+
+    def _parts(self, st, c, e, vals, n, rows):
+        bound = B.columns_safe_values(vals, st.cfg.N)[B.B_s_R]
+        return [(f"j={j}", torch_or_mp_max(sel(c.s[j - 1], rows), sel(e.s[j - 1], rows)), bound)
+                for j in range(1, st.cfg.N + 1)]
+
+    def base_details(self, st, pr):
+        d = super().base_details(st, pr)
+        cv = B.columns_safe_values(st.values, st.cfg.N)
+        d.update({"B_rp_R": float(cv[B.B_rp_R]), "B_l_R": float(cv[B.B_l_R]), "P": float(st.values[B.P])})
+        return d
+
+
+def torch_or_mp_max(a, b):
+    """max |entry| of two batched tensors (B,) or of two object arrays of one prompt (an mpf)."""
+    if hasattr(a, "detach"):
+        import torch
+
+        flat = lambda t: t.abs().reshape(t.shape[0], -1)  # noqa: E731
+        if a.shape[1] == 0:
+            return torch.zeros(a.shape[0], dtype=a.dtype)
+        return torch.maximum(flat(a).amax(dim=-1), flat(b).amax(dim=-1))
+    vals = [abs(v) for v in np.asarray(a, dtype=object).reshape(-1)] + \
+        [abs(v) for v in np.asarray(b, dtype=object).reshape(-1)]
+    return max(vals, default=mpmath.mpf(0))
+
+
+class Lemma6ErrorColumnsSafe(Lemma6ErrorSafe):
+    id = "wu2025.lemma6.error.columns_safe"
+    source = Source("wu2025", "Lemma 6's error bound (p. 8, proof p. 26-28) for i in [n], re-derived on our safe "
+                              "radius", "ours",
+                    note=DERIVED_NOTE.format(old="wu2025.lemma6.error.columns (and wu2025.lemma6.error.safe)")
+                    + "; " + SAFE_NOTE)
+    statement = ("|sbar_i(j)[k] - s_i(j)[k]| <= E_s^{r,R} eps_r + E_s^{r',R} eps_r' + E_s^{l,R} eps_l for i in [n]: "
+                 "the paper's E_s with B_v P -> B_v P^2, B_r' -> B_r'^R, B_l -> B_l^R, B_s -> B_s^R")
+    cause_text = {**LEMMA6_ERROR_CAUSES, "in-context error with every pre-activation inside [-R, R]": DERIVED_INSIDE}
+
+    def _parts(self, st, c, e, vals, n, rows):
+        cv = B.columns_safe_values(vals, st.cfg.N)
+        bound = cv[B.E_s_r_R] * vals[B.eps_r] + cv[B.E_s_rp_R] * vals[B.eps_rp] + cv[B.E_s_l_R] * vals[B.eps_l]
+        return [(f"j={j}", absmax(c.s[j - 1], e.s[j - 1], rows), bound) for j in range(1, st.cfg.N + 1)]
+
+
 # --------------------------------------------------------------------------------------------- gradient error
 
 GRAD_CAUSES = {
@@ -383,7 +448,7 @@ class Theorem1GradError(BlockClaim):
     def named_causes(self, instance, diag):
         st, n = diag["st"], diag["n"]
         c, e = diag["c"], diag["e"]
-        bound = float(st.values[B.eps])
+        bound = self.bound_value(st)
         full = float(np.linalg.norm((c.grad - e.grad)[0].numpy()))
         sq = max(float(abs(s[0, n]).max()) for s in c.s)
         out = []
@@ -413,14 +478,20 @@ class Theorem1GradError(BlockClaim):
                         f"at token {i + 1} the pre-activation v_{j}{k}^T p_bar({j - 1}) = {v:.6g} lies outside "
                         f"[-{diag[key]:.6g}, {diag[key]:.6g}] (the interval of {which})"))
         elif not out:
-            P, B_r = float(st.values[B.P]), float(st.values[B.B_r])
             pn = max(float(np.linalg.norm(np.asarray(p[0, :n]), axis=-1).max()) for p in c.p[:-1])
             out.append(("inequality fails with every pre-activation inside",
                         f"every pre-activation lies inside the approximation intervals and the gate is exact: "
                         f"error {full:.4g} against the bound {bound:.4g}; max_i,j ||p_bar_i(j)||_2 = {pn:.4g} while "
-                        f"the proof's factor for it is sqrt(P) B_r = {math.sqrt(P) * B_r:.4g} (P = {P:.4g}, "
-                        f"B_r = {B_r:.4g})"))
+                        f"the proof's factor for it is {self.pnorm_factor(st)}"))
         return out
+
+    def bound_value(self, st) -> float:
+        return float(st.values[B.eps])
+
+    def pnorm_factor(self, st) -> str:
+        """The factor the bound uses for ||p_bar(j-1)||_2, written out (the causes' text)."""
+        P, B_r = float(st.values[B.P]), float(st.values[B.B_r])
+        return f"sqrt(P) B_r = {math.sqrt(P) * B_r:.4g} (P = {P:.4g}, B_r = {B_r:.4g})"
 
 
 class Theorem1GradErrorSafe(Theorem1GradError):
@@ -479,7 +550,50 @@ class Theorem4GradErrorColumns(Theorem4GradErrorSafe):
         return [("grad", norm_vec(c.grad, e.grad), B.column_values(vals, st.cfg.N)[B.eps_columns])]
 
 
+class _GradColumnsSafe:
+    """The gradient-error bound eps^R of ``bounds.definitions_columns_safe`` (mixed into the two claims below)."""
+
+    cause_text = {**GRAD_CAUSES, "inequality fails with every pre-activation inside": DERIVED_INSIDE}
+
+    def parts(self, st, c, e, vals, n):
+        return [("grad", norm_vec(c.grad, e.grad), B.columns_safe_values(vals, st.cfg.N)[B.eps_R])]
+
+    def bound_value(self, st) -> float:
+        return float(B.columns_safe_values(st.values, st.cfg.N)[B.eps_R])
+
+    def pnorm_factor(self, st) -> str:
+        cv = B.columns_safe_values(st.values, st.cfg.N)
+        P, Br, Er = float(cv[B.P]), float(cv[B.B_r_R]), float(cv[B.E_r] * cv[B.eps_r])
+        return f"P B_r^R + E_r eps_r = {P * Br + Er:.4g} (P = {P:.4g}, B_r^R = max(B_x, sup_R|r|) = {Br:.4g})"
+
+
+GRAD_DERIVED = ("; the gradient step (Theorem 1 proof p. 30) with ||p_bar(j-1)||_2 <= P B_r^R + E_r eps_r, "
+                "B_r^R = max(B_x, sup_R|r|), and ||s(j)||_2 <= P B_s^R")
+
+
+class Theorem1GradErrorColumnsSafe(_GradColumnsSafe, Theorem1GradErrorSafe):
+    id = "wu2025.theorem1.grad_error.columns_safe"
+    source = Source("wu2025", "the gradient-error inequality of Theorem 1's proof (p. 30-31) re-derived on our safe "
+                              "radius, with a bounded query", "ours", about="proof_step",
+                    note=DERIVED_NOTE.format(old="wu2025.theorem1.grad_error.safe (and the .columns claim built on "
+                                                 "the refuted wu2025.lemma6.error.columns)") + GRAD_DERIVED + "; "
+                    + SAFE_NOTE)
+    statement = ("||grad_bar L_n(w) - grad L_n(w)||_2 <= (N/2) P [(E_s^{r,R} eps_r + E_s^{r',R} eps_r' + "
+                 "E_s^{l,R} eps_l)(P B_r^R + E_r eps_r) + B_s^R E_r eps_r], ||x_{n+1}|| <= B_x")
+
+
+class Theorem4GradErrorColumnsSafe(_GradColumnsSafe, Theorem4GradErrorSafe):
+    id = "wu2025.theorem4.columns_safe"
+    source = Source("wu2025", "Theorem 4's gradient-error bound (p. 34) re-derived on our safe radius as "
+                              "wu2025.theorem1.grad_error.columns_safe, with a bounded query", "ours",
+                    about="proof_step",
+                    note=DERIVED_NOTE.format(old="wu2025.theorem4.safe (and the .columns claim built on the refuted "
+                                                 "wu2025.lemma6.error.columns)") + GRAD_DERIVED + "; " + SAFE_NOTE)
+    statement = "Theorem 4 (d_x != d_y) with the gradient-error bound eps^R re-derived on our safe radius"
+
+
 LEMMA_CLAIMS = [Lemma2(), Lemma2Context(), Lemma2Safe(), Lemma3(), Lemma3Safe(), Lemma4(), Lemma4Safe(),
-                Lemma6Bound(), Lemma6Error(), Lemma6ErrorContext(), Lemma6ErrorSafe(), Lemma6ErrorColumns(),
-                Theorem1GradError(), Theorem1GradErrorSafe(), Theorem1GradErrorColumns(), Theorem4GradError(),
-                Theorem4GradErrorSafe(), Theorem4GradErrorColumns()]
+                Lemma6Bound(), Lemma6BoundColumnsSafe(), Lemma6Error(), Lemma6ErrorContext(), Lemma6ErrorSafe(),
+                Lemma6ErrorColumns(), Lemma6ErrorColumnsSafe(), Theorem1GradError(), Theorem1GradErrorSafe(),
+                Theorem1GradErrorColumns(), Theorem1GradErrorColumnsSafe(), Theorem4GradError(),
+                Theorem4GradErrorSafe(), Theorem4GradErrorColumns(), Theorem4GradErrorColumnsSafe()]
