@@ -77,6 +77,15 @@ class BenchPlan:
     equivalence_n: tuple = (16, 64, 256, 1024, 4096)  # structured vs dense per layer, small D, at these n
     equivalence: Size = Size(1, 2, 2, 0, 8)  # the small-D construction of that check (n from equivalence_n)
     block_reps: int | None = None            # repetitions of the block rows (None: reps); they take milliseconds
+    judging: bool = True                     # the judging room's cases (search power, claim objectives, certificates)
+    power_evals: int = 100                   # planted errata: evaluations of every search, both engines
+    power_claims: tuple | None = None        # the claims planted (None: bench_search.SCALED, claims of every paper)
+    power_reference: int = 4                 # R*: the worst either engine finds with this many times the budget
+    claim_objectives: tuple = ("wu2025.lemma2.safe", "wu2025.lemma4.safe")   # main Wu claims, float64 CPU
+    claim_objective_count: int = 64          # instances of one search batch
+    cert_paper: str = "wu2025"
+    cert_claims: tuple = ("wu2025.lemma2", "wu2025.lemma6.bound", "wu2025.lemma14")
+    cert_budget: float = 0.25
 
     def size(self, n: int, M: int, N: int | None = None) -> Size:
         return Size(self.d, self.K, self.N if N is None else N, n, M)
@@ -85,7 +94,7 @@ class BenchPlan:
 QUICK = BenchPlan(reps=5, growth_n=(16, 64, 256, 1024, 4096), block_reps=15)
 FULL = BenchPlan(reps=21, growth_n=(16, 64, 256, 1024, 4096, 16384), growth_M=(20, 80, 320, 1280),
                  growth_N=(2, 3, 4, 6), dense=Size(8, 8, 3, 16, 20), highprec_reps=5, audit_evals=96,
-                 equivalence_n=(16, 64, 256, 1024, 4096, 16384))
+                 equivalence_n=(16, 64, 256, 1024, 4096, 16384), power_evals=600)
 
 
 @dataclass
@@ -597,6 +606,36 @@ def case_structured_batch(plan: BenchPlan, size: Size) -> Row:
                     throughput_ratio=b / c, max_abs_diff_vs_one_at_a_time=diff)
 
 
+def judging_cases(plan: BenchPlan, log: Callable[[str], None] = print) -> list[Callable[[], Row]]:
+    """The judging room's cases (``bench_search``): search power on planted errata (portfolio vs previous engine),
+    each main Wu claim's float64 objective batched vs one at a time, the independent certificate checker vs the
+    audit; each with the process's peak resident memory while it ran."""
+    from . import bench_search as bs
+
+    def with_peak(fn: Callable[[], Row], what: str) -> Row:
+        box = {}
+        mem = peak_memory(lambda: box.setdefault("row", fn()), None)
+        row = box["row"]
+        row.peak_mem_bytes = mem["peak"]
+        row.details["peak_mem_method"] = f"{mem['method']}; {what}"
+        return row
+
+    def power() -> Row:
+        ids = plan.power_claims or bs.SCALED
+        log(f"search power: {len(bs.errata(ids))} planted errata on {len(ids)} claims, {plan.power_evals} "
+            f"evaluations per search, portfolio vs previous engine")
+        return bs.case_search_power(plan.power_evals, ids, reference_factor=plan.power_reference, log=log)
+
+    out = [lambda: with_peak(power, "both engines and the references")]
+    for cid in plan.claim_objectives:
+        out.append(lambda cid=cid: with_peak(lambda: bs.case_claim_objective(
+            cid, plan.claim_objective_count, max(3, plan.reps)), "batched and one-at-a-time runs"))
+    out.append(lambda: with_peak(lambda: bs.case_certificate_check(plan.cert_claims, plan.cert_budget,
+                                                                   paper=plan.cert_paper),
+                                 "the audit and the checker"))
+    return out
+
+
 def get_claim_space(claim_id: str):
     """The search space of a registered claim under its paper's default configuration."""
     from .engine import AuditContext
@@ -726,6 +765,18 @@ def targets(rows: list[Row], curves: dict, plan: BenchPlan) -> list[dict]:
         worst = max(v["max_abs_diff"] for v in dense.details["equivalence_by_n"].values())
         out.append({"target": "structured = dense per-head executor to 1e-12 at every benchmarked n", "limit": 1e-12,
                     "measured": worst, "met": worst <= 1e-12 and dense.details["max_abs_diff"] <= 1e-12})
+    power = next((r for r in rows if r.case.startswith("search_power")), None)
+    if power is not None:
+        sm = power.details["summary"]
+        out.append({"target": "every planted erratum at factor 0.9 found (portfolio)", "limit": "all",
+                    "measured": sm["portfolio"]["found_at_0.9"], "met": sm["portfolio"]["all_found_at_0.9"],
+                    "previous_engine": sm["previous"]["found_at_0.9"]})
+        sp = sm["speedup_median"]
+        out.append({"target": "median evaluations to the first violation >= 5x fewer than the previous engine",
+                    "limit": 5.0, "measured": sp, "met": sp is not None and sp >= 5,
+                    "basis": "previous / portfolio median evaluations, not found = twice the budget",
+                    "portfolio": sm["portfolio"]["median_evaluations_to_first"],
+                    "previous": sm["previous"]["median_evaluations_to_first"]})
     out.append({"target": f"{plan.dps}-digit block >= 30x faster than mpmath (ratio <= 1/30)", "limit": 1 / 30,
                 "measured": hp and hp.ratio, "met": hp and hp.ratio <= 1 / 30,
                 "ratio_of_minima": hp and hp.details["ratio_of_minima"]})
@@ -759,7 +810,69 @@ def markdown(rows: list[Row], curves: dict, device: str) -> str:
             lines.append(f"| time vs {axis} | {c['x']} | {c['candidate_exponent']:.2f} | "
                          f"{c['baseline_exponent']:.2f} | {c['candidate_exponent_top3']:.2f} | "
                          f"{c['baseline_exponent_top3']:.2f} |")
+    lines += judging_markdown(rows)
     return "\n".join(lines) + "\n"
+
+
+def judging_markdown(rows: list[Row]) -> list[str]:
+    """The judging room's cases in detail: search power by severity and erratum, claim objectives, certificates."""
+    lines: list[str] = []
+    power = next((r for r in rows if r.case.startswith("search_power")), None)
+    if power is not None:
+        sm, d = power.details["summary"], power.details
+        lines += ["", f"**{power.case}** (seed {power.config['seed']}; both engines on the same space, budget and "
+                  "seed; not found counts as twice the budget in the medians)", "",
+                  "| errata | portfolio found | previous found | portfolio median evals to first | "
+                  "previous median evals to first |", "|---|---|---|---|---|"]
+        groups = list(sm["portfolio"]["by_severity"])
+        for g in groups:
+            a, b = sm["portfolio"]["by_severity"][g], sm["previous"]["by_severity"].get(g, {})
+            lines.append(f"| {g} | {a['found']}/{a['errata']} | {b.get('found')}/{b.get('errata')} | "
+                         f"{_num(a['median_evaluations_to_first'])} | {_num(b.get('median_evaluations_to_first'))} |")
+        a, b = sm["portfolio"], sm["previous"]
+        lines.append(f"| all | {a['found']}/{a['errata']} | {b['found']}/{b['errata']} | "
+                     f"{_num(a['median_evaluations_to_first'])} | {_num(b['median_evaluations_to_first'])} |")
+        both = sm["median_evaluations_to_first_found_by_both"]
+        fast = sm["speedup_median"] is not None and sm["speedup_median"] >= 5
+        lines += ["", f"Median speed-up previous / portfolio: {_num(sm['speedup_median'])} (target >= 5: "
+                  f"{'met' if fast else 'not met'}); "
+                  f"on the {sm['found_by_both']} errata both found: median {_num(both['portfolio'])} vs "
+                  f"{_num(both['previous'])}; the portfolio needed fewer evaluations on {sm['portfolio_fewer']}, "
+                  f"the previous engine on {sm['previous_fewer']}.  At factor 0.9 the portfolio found "
+                  f"{a['found_at_0.9']} (target: all, {'met' if a['all_found_at_0.9'] else 'not met'}), "
+                  f"the previous engine {b['found_at_0.9']}.", "",
+                  "| erratum | portfolio: first violation | previous: first violation | R* | "
+                  "confirmed (high precision) |", "|---|---|---|---|---|"]
+        by: dict = {}
+        for e in d["errata"]:
+            by.setdefault(e["erratum"], {})[e["engine"]] = e
+        for name, v in by.items():
+            cid = name.split(" ", 1)[0]
+            conf = [x["confirmed"] for x in v.values() if x.get("confirmed")]
+            cf = "-" if not conf else ", ".join(f"{c['violates']} ({c['dps']} digits, ratio {_num(c.get('ratio'))})"
+                                                for c in conf[:1])
+            lines.append(f"| {name} | " + " | ".join(
+                (f"{x['first']}" if x["found"] else f"not found (best {x['best']:.4g})") if x else "-"
+                for x in (v.get("portfolio"), v.get("previous"))) +
+                f" | {_num(d['references'].get(cid)) if v.get('portfolio', {}).get('kind') == 'scaled' else '-'} "
+                f"| {cf} |")
+    objs = [r for r in rows if r.case.startswith("claim_objective")]
+    if objs:
+        lines += ["", "| claim objective (float64, CPU) | evaluations/s batched | one at a time | ratio | "
+                  "ratio of CPU time | max rel. diff |", "|---|---|---|---|---|---|"]
+        for r in objs:
+            d = r.details
+            lines.append(f"| {r.config['claim']} ({r.config['instances']} instances) | "
+                         f"{d['evaluations_per_second_batched']:.4g} | {d['evaluations_per_second_one_at_a_time']:.4g} "
+                         f"| {d['evaluations_per_second_ratio']:.3g} | {_num(d.get('evaluations_per_second_ratio_cpu'))} "
+                         f"| {d['max_rel_diff']:.2g} |")
+    cert = next((r for r in rows if r.case.startswith("certificate_check")), None)
+    if cert is not None:
+        d = cert.details
+        lines += ["", f"Certificates: {d['accepted']}/{d['certificates']} accepted by the independent checker in "
+                  f"{cert.candidate_s:.3g} s, against {cert.baseline_s:.3g} s for the audit that produced them "
+                  f"({', '.join(cert.config['claims'])}, budget x{cert.config['budget']:g}): ratio {cert.ratio:.3g}."]
+    return lines
 
 
 def run_bench(plan: BenchPlan, device: str = "cpu", out_dir: Path | None = None, json_path: Path | None = None,
@@ -792,6 +905,8 @@ def run_bench(plan: BenchPlan, device: str = "cpu", out_dir: Path | None = None,
                  lambda: case_audit(plan)]
         cases += [lambda s=s: case_objective_batch(plan, s) for s in plan.objective_sizes]
         cases += [lambda s=s: case_structured_batch(plan, s) for s in plan.objective_sizes[:1]]
+        if plan.judging:
+            cases += judging_cases(plan, log)
         for fn in cases:
             rows.append(fn())
             emit(rows[-1])

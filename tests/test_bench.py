@@ -15,7 +15,10 @@ from proofs_check.search import maximize
 TINY = BenchPlan(reps=2, d=2, K=3, N=2, ns=(4,), Ms=(10, 20), target=(4, 20), growth_n=(2, 4), growth_M=(10, 20),
                  growth_N=(2, 3), steps=2, dense=Size(2, 3, 2, 3, 10), highprec=Size(2, 3, 2, 2, 10),
                  highprec_reps=1, audit_evals=8, audit_claim="planted.false_bound",
-                 objective_sizes=(Size(1, 1, 2, 2, 8),), objective_batch=8, equivalence_n=(4, 300))
+                 objective_sizes=(Size(1, 1, 2, 2, 8),), objective_batch=8, equivalence_n=(4, 300),
+                 power_evals=24, power_claims=("planted.true_bound",), power_reference=2,
+                 claim_objectives=("planted.true_bound",), claim_objective_count=8, cert_paper="planted",
+                 cert_claims=("planted.false_bound",), cert_budget=1.0)
 KEYS = {"case", "candidate_s", "baseline_s", "ratio", "peak_mem_bytes", "config"}
 
 
@@ -31,7 +34,7 @@ def test_json_rows_keep_the_contract(tiny):
     rows = data["cases"]
     kinds = {r["case"].split("[")[0] for r in rows}
     assert {"block_vs_gd", "paper_scale_L2", "structured_vs_dense", "highprec_50digits", "audit_search",
-            "objective_batch", "structured_batch"} <= kinds
+            "objective_batch", "structured_batch", "search_power", "claim_objective", "certificate_check"} <= kinds
     for r in rows:
         assert KEYS <= set(r), r["case"]
         assert r["ratio"] == r["candidate_s"] / r["baseline_s"]
@@ -47,10 +50,14 @@ def test_growth_curves_targets_plot_and_markdown(tiny):
         assert np.isfinite(c["candidate_exponent"]) and np.isfinite(c["baseline_exponent_top3"])
         assert len(c["ratio"]) == len(c["x"])
     names = [t["target"] for t in data["targets"]]
-    assert len(names) == 9 and all({"target", "measured", "met"} <= set(t) for t in data["targets"])
+    assert len(names) == 11 and all({"target", "measured", "met"} <= set(t) for t in data["targets"])
+    assert any("factor 0.9" in t for t in names) and any("5x fewer" in t for t in names)
     assert any("every n" in t for t in names) and any("largest three" in t for t in names)
     assert (tiny / "bench_growth.png").stat().st_size > 0
-    assert "| case (cpu) |" in (tiny / "bench.md").read_text()
+    md = (tiny / "bench.md").read_text()
+    assert "| case (cpu) |" in md
+    assert "**search_power[" in md and "| x0.5 |" in md and "| claim objective (float64, CPU) |" in md
+    assert "accepted by the independent checker" in md
 
 
 def test_rows_record_correctness_of_what_was_timed(tiny):
@@ -65,6 +72,43 @@ def test_rows_record_correctness_of_what_was_timed(tiny):
     eq = rows["structured_vs_dense"]["details"]["equivalence_by_n"]
     assert set(eq) == {"4", "300"} and all(v["max_abs_diff"] < 1e-12 for v in eq.values())
     assert eq["300"]["tokens_compared"] < 301
+    power = rows["search_power"]["details"]
+    assert {e["engine"] for e in power["errata"]} == {"portfolio", "previous"}
+    assert rows["claim_objective"]["details"]["same_values"] is True
+    cert = rows["certificate_check"]["details"]
+    assert cert["certificates"] > 0 and cert["all_accepted"] is True
+
+
+def test_search_power_finds_planted_errata_with_both_engines():
+    """At a tiny budget: both engines report every erratum; the bound of planted.true_bound halved (its worst case
+    is sqrt 3 at the corners) is found by both; the scaled errata read off one shared search agree with running each
+    planted claim; the widened box is confirmed false at high precision."""
+    from proofs_check import bench_search as bs
+    from proofs_check.search_power import run
+
+    ids = ("planted.true_bound",)
+    row = bs.case_search_power(evaluations=40, ids=ids, reference_factor=2)
+    d = row.details
+    assert row.candidate_s > 0 and row.baseline_s > 0 and row.ratio == row.candidate_s / row.baseline_s
+    s = d["summary"]
+    assert s["portfolio"]["errata"] == s["previous"]["errata"] == 4       # 3 severities + the widened box
+    assert set(s["portfolio"]["by_severity"]) == {"x0.5", "x0.9", "x0.99", "structural"}
+    assert d["references"]["planted.true_bound"] == pytest.approx(1.0, abs=0.05)
+    half = [e for e in d["errata"] if e["erratum"] == "planted.true_bound scaled x0.5"]
+    assert {e["engine"] for e in half} == {"portfolio", "previous"}
+    assert all(e["found"] and 1 <= e["first"] <= 40 for e in half)
+    widened = [e for e in d["errata"] if e["kind"] != "scaled"]
+    assert widened and all(e["found"] and e["confirmed"]["violates"] is True for e in widened)
+    assert {"every erratum at factor 0.9 found (portfolio)",
+            "median evaluations to the first violation, previous / portfolio >= 5"} <= set(d["targets"])
+
+    claim = get_claim("planted.true_bound")
+    es = bs.errata(ids)[:3]
+    ctx = AuditContext("planted")
+    a = run(es, {"planted.true_bound": claim}, ctx, 40, share=True)
+    b = run(es, {"planted.true_bound": claim}, ctx, 40, share=False)
+    assert [(r.erratum, r.engine, r.found, r.first) for r in a.rows] == \
+        [(r.erratum, r.engine, r.found, r.first) for r in b.rows]
 
 
 def test_cli_quick_uses_the_quick_plan(tmp_path, monkeypatch):
