@@ -81,6 +81,24 @@ def test_the_query_gate_leak_is_certified_on_the_constructed_block():
     _reject(f, "||x_{n+1}|| <= B_x")
 
 
+def test_the_relu_coverage_witness_is_certified_from_the_step_itself():
+    """The HIGH finding F01's witness: the interpolant of 1(t > 0) rebuilt by the program at M = 3."""
+    c = _certify("wu2025.abstract.relu_coverage", {"M": 3})
+    assert any("Heaviside(tau_" in line[1] for line in c["program"])
+    f = copy.deepcopy(c)
+    f["data"]["M"] = 4                                                 # another interpolant: values change
+    _reject(f, "not in the claimed ball")
+    f = copy.deepcopy(c)
+    f["data"]["t_off"] = "-1/1000000000000"                           # both points on one side of the step
+    _reject(f, "t_off")
+    f = copy.deepcopy(c)
+    f["data"]["eps_rp"] = "3/5"                                        # a target the interpolant does meet
+    _reject(f)
+    claim = get_claim("wu2025.abstract.relu_coverage")
+    cert, why = certify_violation(claim, {"M": 2}, claim.evaluate({"M": 2}, dps=50), 50)
+    assert cert is None and "knot at the step's discontinuity" in why
+
+
 @pytest.mark.parametrize("claim_id", ["wu2025.identity.lemma2", "wu2025.identity.lemma6", "wu2025.identity.theorem1",
                                       "wu2025.lemma16.arithmetic", "wu2025.lemma5"])
 def test_identity_certificates_of_the_certified_verdicts(claim_id):

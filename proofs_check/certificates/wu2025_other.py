@@ -435,13 +435,49 @@ def theorem1_stated(claim, inst, ev):
     return _finish(cert, ev)
 
 
+# ------------------------------------------------------------------------------------------------ ReLU coverage
+
+def relu_coverage(claim, inst, ev):
+    """Definition 4's piecewise-linear interpolant of r' = 1(t > 0) at M uniform segments on [-1, 1], rebuilt by the
+    program from the knots and the step itself (knots tau_q = -1 + 2q/M, values Heaviside(tau_q), slopes, the
+    ReLU-sum form), evaluated at t = -+10^-12, against eps_r' = 1/4.  An M with a knot at 0 leaves the step's
+    value there to a convention the checker encloses as [0, 1], so only odd M is certified."""
+    M = int(inst["M"])
+    if M % 2 == 0:
+        return None, (f"M = {M} puts a knot at the step's discontinuity 0, where the checker encloses 1(t > 0) "
+                      "as [0, 1] (every convention); the violation stays exact (Fractions), uncertified")
+    prog = Program()
+    Ms = prog.integer("M", M)
+    h = prog.scalar("t_off", Fraction(1, 10 ** 12))
+    eps = prog.scalar("eps_rp", Fraction(1, 4))
+    tau = [prog.line(f"tau_{k}", -1 + 2 * sp.Integer(k) / Ms) for k in range(M + 1)]
+    val = [prog.line(f"v_{k}", sp.Heaviside(tau[k])) for k in range(M + 1)]
+    slope = [prog.line(f"m_{k}", (val[k + 1] - val[k]) / (tau[k + 1] - tau[k])) for k in range(M)]
+
+    def a(t):
+        return val[0] + sp.Add(*[(slope[k] - (slope[k - 1] if k else 0)) * sp.Max(0, t - tau[k], evaluate=False)
+                                 for k in range(M)])
+
+    lo = prog.line("a_left", a(-h))
+    hi = prog.line("a_right", a(h))
+    obs = prog.line("observed", sp.Max(sp.Abs(lo), sp.Abs(1 - hi), evaluate=False))
+    rows = [["knots", "M >= 1 interpolation knots", "M", ">=", "1"],
+            ["the two points straddle 0", "t = -t_off < 0 < t_off", "t_off", ">", "0"]]
+    cert = base("violation", claim, BITS, data=prog.data, hypotheses=rows, program=prog.program([obs, eps]),
+                observed=text(obs), bound="eps_rp",
+                scope=(f"r' = 1(t > 0) (ReLU's derivative) interpolated at M = {M} uniform segments of [-1, 1] "
+                       "(Definition 4's units: v_0 + sum_k (m_k - m_(k-1)) relu(t - tau_k)); the sup error near 0 "
+                       "is at least max(|a(-t_off)|, |1 - a(t_off)|), against the eps_r' = 1/4 the claim asks"))
+    return _finish(cert, ev)
+
+
 # ------------------------------------------------------------------------------------------------ dispatch
 
 VIOLATIONS = {"wu2025.lemma14": lemma14, "wu2025.lemma14.convergence": lemma14_convergence,
               "wu2025.lemma14.ours": lemma14, "wu2025.lemma14.convergence.ours": lemma14_convergence,
               "wu2025.theorem2.proof_eta": theorem2_proof_eta, "wu2025.theorem1.query_gate": query_gate,
               "wu2025.theorem1.query_gate.safe": query_gate, "wu2025.theorem1": theorem1_stated,
-              "wu2025.theorem4.stated": theorem1_stated}
+              "wu2025.theorem4.stated": theorem1_stated, "wu2025.abstract.relu_coverage": relu_coverage}
 VIOLATIONS.update({cid: norm_claim for cid in NORM_LAYERS})
 
 COROLLARY = ("the bound max(f(L_lo), f(L_hi)), f(L) = (1 + n L)^l eps / L, is not monotone in the sup-defined "

@@ -414,7 +414,8 @@ class ReluCoverage(Claim):
                     stop_at_first=True)
 
     def grid(self, ctx):
-        return [{"M": M} for M in (2, 8, 64, 512)]
+        """Odd M first (no knot at the discontinuity: the certified witness), then even M (a knot at 0)."""
+        return [{"M": M} for M in (3, 9, 65, 2, 8, 512)]
 
     def evaluate(self, instance, dps=None):
         a = interpolant(sp.Heaviside(T, 0), T, 1, int(instance["M"]))
