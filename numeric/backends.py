@@ -6,6 +6,7 @@ the lambdified expressions.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import sympy as sp
@@ -56,15 +57,18 @@ _STABLE = {
 }
 
 
+@lru_cache(maxsize=256)
 def torch_derivative(act: Activation, order: int) -> Callable[[torch.Tensor], torch.Tensor]:
-    """r^{(order)} as a vectorised torch function."""
+    """r^{(order)} as a vectorised torch function (cached per activation and order: the SymPy derivative and its
+    lambdification cost milliseconds, more than a batched evaluation of the audits' sizes)."""
     if (act.name, order) in _STABLE:
         return _STABLE[(act.name, order)]
     return sp.lambdify(T, sp.nfloat(act.derivative(order), 17), modules="torch")
 
 
+@lru_cache(maxsize=256)
 def torch_u(loss: ResidualLoss) -> Callable:
-    """u(t, y)[k] = phi'(t_k - y_k) as a vectorised torch function of (t, y)."""
+    """u(t, y)[k] = phi'(t_k - y_k) as a vectorised torch function of (t, y) (cached per loss, as above)."""
     f = sp.lambdify(Z, sp.nfloat(loss.dphi, 17), modules="torch")
     if loss.dphi.is_polynomial(Z) and sp.degree(loss.dphi, Z) <= 1:
         c1, c0 = sp.Poly(loss.dphi, Z).all_coeffs() if sp.degree(loss.dphi, Z) == 1 else (0, loss.dphi)
@@ -73,6 +77,7 @@ def torch_u(loss: ResidualLoss) -> Callable:
     return lambda t, y: f(t - y)
 
 
+@lru_cache(maxsize=256)
 def torch_phi(loss: ResidualLoss) -> Callable:
     return sp.lambdify(Z, sp.nfloat(loss.phi, 17), modules="torch")
 

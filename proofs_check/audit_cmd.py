@@ -118,7 +118,18 @@ def certify(out_dir: Path, data: dict) -> dict:
         if row["outcome"] == "verified" and isinstance(worst, dict) and "config" in worst:
             configs[row["claim_id"]] = [worst["config"]]
     write_json_atomic(out_dir / "audit.json", data)
-    certify_audit(out_dir, configs=configs)
+    t0, tty = time.monotonic(), sys.stderr.isatty()
+    print(f"certificates: building them for {len(data['claims'])} claims' verdicts, then the independent checker "
+          "re-checks every one", file=sys.stderr, flush=True)
+
+    def progress(k: int, total: int, cid: str) -> None:
+        if tty:
+            print(f"\r[certificates {k}/{total} {time.monotonic() - t0:6.1f}s] {cid:<48}", end="", file=sys.stderr,
+                  flush=True)
+
+    certify_audit(out_dir, configs=configs, progress=progress)
+    print(("\r" if tty else "") + f"certificates built in {time.monotonic() - t0:.1f}s; checking them" + (" " * 40 if tty else ""),
+          file=sys.stderr, flush=True)
     results = check_dir(out_dir)
     write_ledger(out_dir, results=results)
     ledger = json.loads((out_dir / "ledger.json").read_text())

@@ -170,6 +170,12 @@ def test_tiny_pipeline_end_to_end_with_resume(tmp_path):
     assert set(c["trivial"]) == {"context_mean", "ridge", "one_nn"} and "ffn" in c
     report = (out / "report.md").read_text()
     assert "pooled" in report and "per prompt" in report and "Fig 7" in report
+    from proofs_check.experiments.wu2025_icl_report import verdicts
+    from proofs_check.registry import get_claim
+    rows = verdicts(data)
+    assert all(r["audit_claims"] for r in rows), [r["figure"] for r in rows if not r["audit_claims"]]
+    assert all(get_claim(c).source.about == "figure" for r in rows for c in r["audit_claims"])
+    assert "`wu2025.fig7.depth`" in report
     assert (out / "fig_icl_relu.png").exists() and (out / "fig_per_prompt.png").exists()
 
 

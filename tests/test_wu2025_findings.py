@@ -57,3 +57,14 @@ def test_column_constants_dominate_the_papers_and_reduce_to_them_when_P_is_1():
             assert (abs(cv[sym] - vals[sym]) <= mpmath.mpf(10) ** -12 * vals[sym]) is equal, sym
         paper_repair = B._eval(B.grad_error_columns().subs(__import__("sympy").Symbol("N"), cfg.N), vals)
         assert cv[B.eps_columns] >= paper_repair
+
+
+def test_figure_claims_are_inconclusive_with_the_setting_they_need(tmp_path):
+    """Section 5 / Appendix F's statements are claims about figures; an audit cannot run their setting and says so."""
+    figs = [c for c in claims_for("wu2025") if c.source.about == "figure"]
+    assert {"wu2025.fig2.tracks_training", "wu2025.fig7.depth", "wu2025.appF1.length_generalisation"} <= \
+        {c.id for c in figs}
+    for c in figs:
+        r = judge(c, AuditContext(paper="wu2025", out_dir=tmp_path))
+        assert r.outcome is Outcome.INCONCLUSIVE and "500k steps" in r.summary and r.witness is None, c.id
+

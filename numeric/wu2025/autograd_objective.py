@@ -96,8 +96,22 @@ def _forward(shape: NetworkShape, Vs, X, r, rprime):
     return p, z, rp
 
 
-def _project(w: torch.Tensor, box) -> torch.Tensor:
+_BOXES: dict = {}   # id(box) -> (box, its float64 tensor): a configuration's box is converted once, not per call
+
+
+def _box_tensor(box) -> torch.Tensor:
+    hit = _BOXES.get(id(box))
+    if hit is not None and hit[0] is box and len(box) == hit[1].numel():   # boxes are built once, never mutated
+        return hit[1]
     b = torch.tensor([float(v) for v in box], dtype=DT)
+    if len(_BOXES) > 512:
+        _BOXES.clear()
+    _BOXES[id(box)] = (box, b)
+    return b
+
+
+def _project(w: torch.Tensor, box) -> torch.Tensor:
+    b = _box_tensor(box)
     return torch.maximum(torch.minimum(w, b), -b)
 
 

@@ -100,7 +100,7 @@ def evaluation_of_witness(rec: dict):
     return Evaluation(obs, bd, rec.get("details") or {})
 
 
-def certify_audit(out_dir, configs: dict | None = None, claim_ids=None) -> dict:
+def certify_audit(out_dir, configs: dict | None = None, claim_ids=None, progress=None) -> dict:
     """Certificates of an audit folder's results (``out_dir/audit.json``): for every violated claim one violation
     certificate per saved witness (``counterexamples/<claim>[@cause].json`` -> ``certificates/<same name>``), for
     every verified claim ``certify_claim(id, configs.get(id))`` where a builder exists (Wu's per-configuration chains
@@ -114,10 +114,11 @@ def certify_audit(out_dir, configs: dict | None = None, claim_ids=None) -> dict:
     audit = json.loads((out / "audit.json").read_text())
     configs = configs or {}
     status: dict = {}
-    for row in audit.get("claims", []):
+    rows = [r for r in audit.get("claims", []) if claim_ids is None or (r.get("claim_id") or r.get("id")) in claim_ids]
+    for k, row in enumerate(rows, 1):
         cid = row.get("claim_id") or row.get("id")
-        if claim_ids is not None and cid not in claim_ids:
-            continue
+        if progress is not None:
+            progress(k, len(rows), cid)
         try:
             claim = get_claim(cid)
         except Exception as exc:  # noqa: BLE001 - a claim the registry cannot build is reported, not certified
