@@ -114,6 +114,33 @@ def test_the_safe_lemma2_chain_is_certified_for_a_configuration():
     _reject(c, "does not hold")
 
 
+def test_the_lemma6_column_bound_chain_is_certified_for_a_configuration():
+    """B_s^R of wu2025.lemma6.bound.columns_safe composed from the recursion, the column step and Lemmas 2 and 4's
+    chains; its forgeries rejected: a lowered claim constant, a dropped r' condition, a shrunk approximation radius
+    of r', a step that cites no axiom."""
+    cert, why = certify_claim("wu2025.lemma6.bound.columns_safe", SMALL)
+    assert cert is not None, why
+    r = check_certificate(cert)
+    assert r.ok, r.reason
+    assert any(a.startswith("column sum") for a in r.axioms) and {"m_1", "m_2"} <= {x["name"] for x in
+                                                                                   cert["quantities"]}
+    c = copy.deepcopy(cert)                                                   # the claim's B_r'^R lowered
+    line = next(x for x in c["program"] if x[0] == "c_B_rp_R")
+    line[1] = f"({line[1]})/2"
+    _reject(c, "is not below")
+    c = copy.deepcopy(cert)                                                   # an r' pre-activation condition dropped
+    c["conditions"] = [x for x in c["conditions"] if x[0] != "layer 1 (r')"]
+    _reject(c, "unknown condition")
+    c = copy.deepcopy(cert)                                                   # r''s radius shrunk
+    c["data"]["Rp"] = "1/100"
+    _reject(c, "")
+    c = copy.deepcopy(cert)
+    next(x for x in c["quantities"] if x["name"] == "m_1")["axiom"] = ["a lemma nobody stated"]
+    _reject(c, "unknown axiom")
+    cert, why = certify_claim("wu2025.lemma6.error.columns_safe", SMALL)
+    assert cert is None and "no chain certificate yet" in why
+
+
 def test_lemma6_safe_resists_with_the_reason():
     cert, why = certify_claim("wu2025.lemma6.error.safe", SMALL)
     assert cert is None and "ROW" in why

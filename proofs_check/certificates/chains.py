@@ -1,5 +1,6 @@
 """Certified verdicts for Wu et al.: enclosure certificates of the approximants' sup errors, and chain certificates
-of our corrected per-layer bounds on the safe radius (``wu2025.lemma2.safe``, ``lemma3.safe``, ``lemma4.safe``).
+of our corrected per-layer bounds on the safe radius (``wu2025.lemma2.safe``, ``lemma3.safe``, ``lemma4.safe``,
+and Lemma 6's bound with the column factor, ``lemma6.bound.columns_safe``).
 
 A chain certifies a claim for ONE configuration (activation, N, K, d_x, d_y, B_v, B_x, B_y, the construction's
 approximants with M knots on the safe radius R) over the claim's whole hypothesis domain in the data: every
@@ -15,7 +16,11 @@ B_v sqrt(K) (sup_{|t| <= rho_{j-1}} |r| + eps) <= R, with the sups as certified 
 |rbar'(j-1) - r'(j-1)| <= eps' + L_r' B_v ||pbar(j-1) - p(j-1)||_2 and Lemma 4's |g - u| <= eps_l + L_l e_N.  The
 constants eps, eps', L_r, L_r', L_l and the levels are sup-defined and proven by covers (Arb branch and bound);
 the conclusion compares the composed bound with the claim's bound at the claim's own constants (the certified sup
-error the construction reports, the exact Lipschitz constants).  Lemma 6 (safe) resists: see ``LEMMA6``.
+error the construction reports, the exact Lipschitz constants).  Lemma 6's B_s^R (``lemma6.bound.columns_safe``)
+adds |rbar'|, |r'| <= L_r + eps_r', |gbar|, |g| <= sup |phi'| + eps_l + L_l e_N on the residuals' interval, and the
+recursion with the column step |(V^T a)[k]| <= K_{j+1} B_v max|a|.  The paper's Lemma 6 on the safe radius alone
+resists (``LEMMA6``); our error bounds of Lemma 6 with the column factor have no chain yet
+(``COLUMNS_SAFE_NOT_YET``).
 """
 from __future__ import annotations
 
@@ -43,6 +48,11 @@ AXIOMS = {
     "Cauchy-Schwarz": "|v^T a| <= ||v||_2 ||a||_2 and ||a||_2 <= sqrt(m) max_k |a_k| for a in R^m.",
     "triangle": "|a - c| <= |a - b| + |b - c|.",
     "nonnegative": "Every quantity of the chain is a maximum of absolute values or norms, hence >= 0.",
+    "column sum": "For V in R^{m x K'} with rows v_l, ||v_l||_2 <= B_v: |(V^T a)[k]| = |sum_l V[l, k] a[l]| <= m B_v "
+                  "max_l |a[l]| (each |V[l, k]| <= ||v_l||_2; the sum runs over the k-th column, m terms).",
+    "recursion": "Definition 3 / (3.6) and the EWML layers (Lemma 5, exact products): s(N) = r'(N-1) (.) u, s(j) = "
+                 "r'(j-1) (.) (V_{j+1}^T s(j+1)); the construction's sbar follows the same recursion with rbar' and "
+                 "gbar (for in-context tokens).",
 }
 
 LEMMA6 = ("wu2025.lemma6.error.safe resists: the paper's recursion for s(j) (Lemma 6, p. 27) bounds "
@@ -51,6 +61,15 @@ LEMMA6 = ("wu2025.lemma6.error.safe resists: the paper's recursion for s(j) (Lem
           "and B_l bounds |g| only where |pbar(N)[k] - y[k]| <= 2 R3 with the paper's R3, which the safe radius does "
           "not give. The stated E_s constants are therefore not the composition of valid steps; the claim stays "
           "'searched'.")
+
+
+COLUMNS_SAFE_NOT_YET = {
+    cid: (f"{cid} has no chain certificate yet: its steps (Lemma 6's error recursion with the column factor on our "
+          "safe radius, bounds.definitions_columns_safe) compose Lemma 3's delta_r', Lemma 4's delta_l and B_s^R "
+          "(whose chain, wu2025.lemma6.bound.columns_safe, exists); written out, they are the next certificate; the "
+          "verdict stays 'searched'")
+    for cid in ("wu2025.lemma6.error.columns_safe", "wu2025.theorem1.grad_error.columns_safe",
+                "wu2025.theorem4.columns_safe")}
 
 
 _SETUPS: dict = {}
@@ -134,10 +153,11 @@ def _pq(f: Fraction):
     return f.numerator, f.denominator
 
 
-def _claim_program(cfg, exprs: dict, consts: dict) -> list:
-    """Program lines c_<name> = the claim's constant, and the derived symbols the bounds need (bounds.py)."""
+def _claim_program(cfg, exprs: dict, consts: dict, extra_defs: dict | None = None) -> list:
+    """Program lines c_<name> = the claim's constant, and the derived symbols the bounds need (bounds.py;
+    ``extra_defs``: further definitions, e.g. ``bounds.definitions_columns_safe``)."""
     N = cfg.N
-    defs = B.definitions(N)
+    defs = {**B.definitions(N), **(extra_defs or {})}
     needed, todo = set(), set().union(*[e.free_symbols for e in exprs.values()])
     while todo:
         s = todo.pop()
@@ -165,8 +185,9 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     act = get_activation(cfg.activation)
     if not act.is_Ck(4):
         return None, f"activation {cfg.activation} is not C^4: the claim is not applicable"
-    which = {"wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4}[claim_id]
-    if which == 4 and cfg.loss != "square":
+    which = {"wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4,
+             "wu2025.lemma6.bound.columns_safe": 6}[claim_id]
+    if which in (4, 6) and cfg.loss != "square":
         return None, (f"loss {cfg.loss}: the chain needs the residual containment and the lifted phi' interpolant; "
                       "only the square loss (exact units) is certified so far")
     a, eps_r, eps_rp, eps_l = _setup(cfg)
@@ -208,16 +229,20 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
             radius = "B_v*B_x" if j == 1 else f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)"
             add(f"lev_{j}", "r(t)", radius, Fraction(1, 10 ** 9))
             levels.append(f"lev_{j}")
-        if which == 3:
+        if which in (3, 6):
             add("epsilon_rp", "dr(t) - rpbar(t)", "Rp", Fraction(1, 10 ** 9), c_epsp)
+        if which == 3:
             add("L_rp", "d2r(t)", "Rp", Fraction(1, 10 ** 12))
-        if which == 4:
+        if which in (4, 6):
             sups.append({"name": "epsilon_l", "function": "ubar(t, y) - u(t, y)", "vars": ["t", "y"],
                          "identity": True, "value": "0"})
             radius = "B_v*B_x" if N == 1 else f"B_v*sqrt(K)*(lev_{N - 1} + epsilon_r)"
             add(f"lev_{N}", "r(t)", radius, Fraction(1, 10 ** 9))
             # residuals pbar_i(N)[k] - y_i[k] and p_i(N)[k] - y_i[k] lie in [-rho, rho]: phi' is L_l-Lipschitz there
             add("L_l", "d2phi(t)", f"lev_{N} + epsilon_r + B_y", Fraction(1, 10 ** 12))
+        if which == 6:
+            # |u(p(N), y)[k]| = |phi'(residual)| with the residual in the same interval
+            add("U_l", "dphi(t)", f"lev_{N} + epsilon_r + B_y", Fraction(1, 10 ** 12))
     except CoverFailed as exc:
         return None, (f"{claim_id} resists for this configuration: a certified constant is not below the claim's "
                       f"value or its cover does not close ({exc})")
@@ -226,7 +251,7 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     for j in range(2, N + 1):
         conds.append([f"layer {j}", f"|v_{j}k^T pbar(j-1)| <= B_v sqrt(K) (sup_{{|t| <= rho_{j - 1}}} |r| + eps) <= R",
                       f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "R"])
-    if which == 3:
+    if which in (3, 6):
         conds.append(["layer 1 (r')", "B_v B_x <= R'", "B_v*B_x", "<=", "Rp"])
         for j in range(2, N + 1):
             conds.append([f"layer {j} (r')", "the same pre-activations in [-R', R']",
@@ -256,6 +281,31 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                                "axiom": ["construction", "sup", "mean value", "Cauchy-Schwarz", "triangle",
                                          "nonnegative"], "needs": [f"layer {j} (r')", f"layer {j}"]})
             exprs[j] = B.delta_rp()
+    elif which == 6:
+        quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |gbar_i[k] - "
+                                                  "u(p_i(N), y_i)[k]| (residuals in the interval of L_l)",
+                           "bound": f"epsilon_l + L_l*e_{N}",
+                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"],
+                           "needs": [f"layer {N}"]})
+        quantities.append({"name": "ga", "means": "max over prompts, in-context tokens, k of |gbar_i[k]| and of "
+                                                  "|g_i[k]| = |u(p_i(N), y_i)[k]| (|phi'| <= U_l on the residuals' "
+                                                  "interval)",
+                           "bound": "U_l + gq", "axiom": ["sup", "triangle", "nonnegative"], "needs": [f"layer {N}"]})
+        quantities.append({"name": "ra", "means": "max over prompts, tokens, j, k of |rbar'_i(j-1)[k]| and of "
+                                                  "|r'_i(j-1)[k]| (pre-activations in [-R, R] and [-R', R'])",
+                           "bound": "L_r + epsilon_rp", "axiom": ["construction", "sup", "triangle", "nonnegative"],
+                           "needs": [f"layer {j}" for j in range(1, N + 1)]
+                           + [f"layer {j} (r')" for j in range(1, N + 1)]})
+        quantities.append({"name": f"m_{N}", "means": f"max over prompts, in-context tokens, k of |sbar_i({N})[k]| "
+                                                      f"and |s_i({N})[k]|",
+                           "bound": "ra*ga", "axiom": ["recursion", "nonnegative"]})
+        for j in range(N - 1, 0, -1):
+            quantities.append({"name": f"m_{j}", "means": f"max over prompts, in-context tokens, k of "
+                                                          f"|sbar_i({j})[k]| and |s_i({j})[k]|",
+                               "bound": f"ra*{sh.width(j + 1)}*B_v*m_{j + 1}",
+                               "axiom": ["recursion", "column sum", "nonnegative"]})
+        for j in range(1, N + 1):
+            exprs[j] = B.B_s_R
     else:
         quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |g_i[k] - "
                                                   "u(p_i(N), y_i)[k]| (the residuals lie in the interval of L_l: "
@@ -265,19 +315,19 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                            "needs": [f"layer {N}"]})
         exprs[0] = B.delta_l()
     try:
-        prog, ren = _claim_program(cfg, exprs, consts)
+        prog, ren = _claim_program(cfg, exprs, consts, B.definitions_columns_safe(N) if which == 6 else None)
     except ValueError as exc:
         return None, f"the claim's constants could not be written exactly: {exc}"
     for j, e in exprs.items():
         target = text(e.xreplace(ren))
-        lhs = {2: f"n_{j}", 3: f"dp_{j}", 4: "gq"}[which]
+        lhs = {2: f"n_{j}", 3: f"dp_{j}", 4: "gq", 6: f"m_{j}"}[which]
         concl.append([lhs, "<=", target])
     scope = (f"every prompt with ||x_i||_2 <= B_x = {cfg.Bx} for all n+1 tokens"
-             + (f", ||y_i||_2 <= B_y = {cfg.By}" if which == 4 else "")
+             + (f", ||y_i||_2 <= B_y = {cfg.By}" if which in (4, 6) else "")
              + f", every weight vector with ||v_jk||_2 <= B_v = {cfg.Bv} (every j, k), every n >= 1; for r = "
                f"{cfg.activation}, N = {N}, K = {K}, d_x = {cfg.d_in}, d_y = {cfg.d_out}, the construction's "
                f"approximants with {a.knots} knots on the safe radius R = {float(R):g}"
-             + (", square loss" if which == 4 else ""))
+             + (", square loss" if which in (4, 6) else ""))
     cert = base("chain", claim_id, BITS, data=data, functions=functions, axioms=AXIOMS, constants=sups,
                 program=prog, conditions=conds, quantities=quantities, conclusions=concl, scope=scope)
     res = check_certificate(cert)
@@ -295,8 +345,11 @@ def certify_claim(claim_id: str, config=None) -> tuple:
     if config is None and claim_id != "wu2025.lemma6.error.safe":
         return None, (f"{claim_id}: Wu's certificates are per configuration (activation, sizes, constants, knots); "
                       "give one")
-    if claim_id in ("wu2025.lemma2.safe", "wu2025.lemma3.safe", "wu2025.lemma4.safe"):
+    if claim_id in ("wu2025.lemma2.safe", "wu2025.lemma3.safe", "wu2025.lemma4.safe",
+                    "wu2025.lemma6.bound.columns_safe"):
         return chain_certificate(claim_id, config)
+    if claim_id in COLUMNS_SAFE_NOT_YET:
+        return None, COLUMNS_SAFE_NOT_YET[claim_id]
     if claim_id in ("wu2025.sup_error.r", "wu2025.sup_error.rp"):
         return sup_error_certificate(config, claim_id.rsplit(".", 1)[1])
     if claim_id == "wu2025.lemma6.error.safe":
