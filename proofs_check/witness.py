@@ -146,6 +146,16 @@ def _to_mpf(x):
     return mpmath.mpf(x)
 
 
+def _saved(value) -> str:
+    """A stored number as a reader compares it: 12 significant digits (a stored rational p/q too), else its text."""
+    try:
+        with mpmath.workdps(30):
+            v = _to_mpf(str(value))
+        return mpmath.nstr(v, 12)
+    except (ValueError, TypeError, ZeroDivisionError):
+        return str(value)[:24]
+
+
 def _agrees(stored: str, value, tol) -> bool:
     if isinstance(value, float):   # a float64 constant: stored as its repr, compared as the same double
         try:
@@ -203,7 +213,7 @@ def replay(path: Path, dps: int | None = None, claim=None) -> Replay:
                     disagreements.append(f"stored {key} {data[key]} vs recomputed {_short(value)}")
     reproduced = outcome is Outcome.VIOLATED and not disagreements
     summary = (f"observed {_short(ev.observed)} vs bound {_short(ev.bound)} (ratio {ev.ratio:.6g}) at {dps} digits: "
-               f"{outcome}; saved: {data['outcome']} (observed {str(data['observed'])[:14]}, bound {str(data['bound'])[:14]})")
+               f"{outcome}; saved: {data['outcome']} (observed {_saved(data['observed'])}, bound {_saved(data['bound'])})")
     if disagreements:
         summary += "; " + "; ".join(disagreements)
     return Replay(claim.id, data["outcome"], outcome, reproduced, dps, ev.observed, ev.bound, ev.ratio, checks,
