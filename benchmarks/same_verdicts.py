@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 IGNORED = {"seconds", "wall_s", "elapsed_s", "started", "finished", "date", "time", "timestamp", "duration_s",
-           "check_s", "audit_s", "out_dir", "path", "log", "host", "cpu_count", "load_average"}
+           "check_s", "audit_s", "out_dir", "path", "log", "host", "cpu_count", "load_average",
+           "counterexample"}   # counterexample: the witness's path from where the audit ran (the name is compared)
 
 
 def strip(x):
