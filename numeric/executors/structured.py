@@ -145,7 +145,7 @@ class TokenState:
         if ref is None:
             raise ValueError("every slot is zero: give at least one tensor")
         self.dtype, self.device = ref.dtype, ref.device
-        self.batch = torch.broadcast_shapes(*(t.shape[:-2] for t in self.slots.values() if t is not None))
+        self.batch = _bshape(*(t.shape[:-2] for t in self.slots.values() if t is not None))
         for name, t in self.slots.items():
             if t is not None and (t.shape[-2] != layout.size(name) or t.shape[-1] not in (1, self.n_tok)):
                 raise ValueError(f"slot {name}: shape {tuple(t.shape)}, want (..., {layout.size(name)}, "
@@ -230,7 +230,7 @@ class TokenState:
         old = self.slots[name]
         if old is None:
             self.set(name, value)
-        elif name in self.owned and old.shape == torch.broadcast_shapes(old.shape, value.shape):
+        elif name in self.owned and old.shape == _bshape(old.shape, value.shape):
             old.add_(value)
         else:
             self.set(name, old + value, owned=True)
@@ -253,7 +253,7 @@ class TokenState:
         old = self.slots[name]
         if old is None:
             self.emit(name, h.shape, lambda out: torch.mul(h, c, out=out))
-        elif name in self.owned and old.shape == torch.broadcast_shapes(old.shape, h.shape):
+        elif name in self.owned and old.shape == _bshape(old.shape, h.shape):
             old.add_(h, alpha=c)
         else:
             self.set(name, old + h * c, owned=True)
@@ -607,7 +607,21 @@ def _mul(a, b):
 
 
 def _bshape(*shapes) -> torch.Size:
-    return torch.broadcast_shapes(*shapes)
+    """``torch.broadcast_shapes`` for concrete integer shapes, without its symbolic-shape machinery (about 10 us a
+    call, several calls a layer: most of a small block's time)."""
+    n = max((len(s) for s in shapes), default=0)
+    out = [1] * n
+    for s in shapes:
+        off = n - len(s)
+        for i, d in enumerate(s):
+            o = out[off + i]
+            if d == o or d == 1:
+                continue
+            if o == 1:
+                out[off + i] = d
+            else:
+                raise RuntimeError(f"shapes {[tuple(x) for x in shapes]} do not broadcast")
+    return torch.Size(out)
 
 
 def _scalar(plan: ScalarPlan, st: TokenState, ahead=()) -> None:
