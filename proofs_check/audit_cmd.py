@@ -128,8 +128,8 @@ def certify(out_dir: Path, data: dict) -> dict:
                   flush=True)
 
     certify_audit(out_dir, configs=configs, progress=progress)
-    print(("\r" if tty else "") + f"certificates built in {time.monotonic() - t0:.1f}s; checking them" + (" " * 40 if tty else ""),
-          file=sys.stderr, flush=True)
+    done = f"certificates built in {time.monotonic() - t0:.1f}s; checking them"
+    print("\r" + done + " " * 40 if tty else done, file=sys.stderr, flush=True)
     results = check_dir(out_dir)
     write_ledger(out_dir, results=results)
     ledger = json.loads((out_dir / "ledger.json").read_text())

@@ -147,11 +147,9 @@ def _to_mpf(x):
 
 
 def _saved(value) -> str:
-    """A stored number as a reader compares it: 12 significant digits (a stored rational p/q too), else its text."""
+    """A stored number as ``_short`` prints it (a stored rational p/q too), else its text."""
     try:
-        with mpmath.workdps(30):
-            v = _to_mpf(str(value))
-        return mpmath.nstr(v, 12)
+        return _short(_to_mpf(str(value)))
     except (ValueError, TypeError, ZeroDivisionError):
         return str(value)[:24]
 

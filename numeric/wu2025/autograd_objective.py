@@ -27,6 +27,7 @@ from symbolic.network import NetworkShape
 from symbolic.sum_of_relu import SumOfRelu
 
 from ..backends import torch_derivative, torch_u
+from .quantities import box_project
 
 DT = torch.float64
 
@@ -96,25 +97,6 @@ def _forward(shape: NetworkShape, Vs, X, r, rprime):
     return p, z, rp
 
 
-_BOXES: dict = {}   # id(box) -> (box, its float64 tensor): a configuration's box is converted once, not per call
-
-
-def _box_tensor(box) -> torch.Tensor:
-    hit = _BOXES.get(id(box))
-    if hit is not None and hit[0] is box and len(box) == hit[1].numel():   # boxes are built once, never mutated
-        return hit[1]
-    b = torch.tensor([float(v) for v in box], dtype=DT)
-    if len(_BOXES) > 512:
-        _BOXES.clear()
-    _BOXES[id(box)] = (box, b)
-    return b
-
-
-def _project(w: torch.Tensor, box) -> torch.Tensor:
-    b = _box_tensor(box)
-    return torch.maximum(torch.minimum(w, b), -b)
-
-
 def construction_batch(shape: NetworkShape, r_units: TorchUnits, rp_units: TorchUnits, u_units: TorchUnits,
                        R3: Fraction | float, eta: Fraction | float, box, X: torch.Tensor, Y: torch.Tensor,
                        W: torch.Tensor) -> BatchTerms:
@@ -130,7 +112,7 @@ def construction_batch(shape: NetworkShape, r_units: TorchUnits, rp_units: Torch
     shift = (-float(R3) * (1 - t))[None, :, None].expand(B, T, Y.shape[2])       # -R3 (1 - t_i)
     g = u_units.gated(p[shape.N], Yq, shift)
     s, grad = _backprop(shape, Vs, p, rp, g, n, T)
-    w_next = _project(W - float(eta) * grad, box)
+    w_next = box_project(W - float(eta) * grad, box)
     return BatchTerms(z, p, rp, g, s, grad, w_next)
 
 
@@ -151,7 +133,7 @@ def exact_batch(shape: NetworkShape, activation: str, loss: str, eta, box, X: to
         mask[n] = 0
         g = g * mask[None, :, None]
     s, grad = _backprop(shape, Vs, p, rp, g, n, n)
-    w_next = _project(W - float(eta) * grad, box)
+    w_next = box_project(W - float(eta) * grad, box)
     return BatchTerms(z, p, rp, g, s, grad, w_next)
 
 

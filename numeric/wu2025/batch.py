@@ -28,7 +28,7 @@ from symbolic.network import Lemma1Terms, NetworkShape
 from symbolic.wu2025.assemble import WuConstruction
 
 from .prompt import Prompt
-from .quantities import BlockQuantities, piecewise, torch_approximant, torch_functions
+from .quantities import BlockQuantities, box_project, piecewise, torch_approximant, torch_functions
 
 
 def group_by_size(prompts: Sequence[Prompt]) -> dict[tuple, list[int]]:
@@ -120,22 +120,8 @@ def _backward(shape: NetworkShape, Vs, p, rp, Y, u, mask, unmasked: bool = False
     return (uu, s, grad / (2 * n)[:, None]), full
 
 
-def _box_project(W: torch.Tensor, box) -> torch.Tensor:
-    key = (id(box), W.dtype, str(W.device))
-    hit = _BOXES.get(key)
-    if hit is None or hit[0] is not box:
-        if len(_BOXES) >= 1024:
-            _BOXES.clear()
-        hit = _BOXES[key] = (box, torch.tensor([float(v) for v in box], dtype=W.dtype, device=W.device))
-    b = hit[1]
-    return torch.maximum(torch.minimum(W, b), -b)
-
-
-_BOXES: dict = {}
-
-
 def _quantities(wc: WuConstruction, W: torch.Tensor, t: Lemma1Terms) -> BlockQuantities:
-    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project(W - float(wc.eta) * t.grad, wc.box))
+    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, box_project(W - float(wc.eta) * t.grad, wc.box))
 
 
 def construction_float64_batch(wc: WuConstruction, prompts: Sequence[Prompt], ws=None) -> BlockQuantities:

@@ -95,8 +95,19 @@ def _inputs(prompt: Prompt, dtype=torch.float64, mask_query: bool = True):
     return X, Y, mask
 
 
-def _box_project_torch(w, box):
-    b = torch.tensor([float(v) for v in box], dtype=w.dtype)
+_BOXES: dict = {}   # (id(box), dtype, device) -> (box, tensor): a construction's box is converted once, not per call
+
+
+def box_project(w: torch.Tensor, box) -> torch.Tensor:
+    """Proj_W onto the box |w_q| <= box[q] (rationals), the bounds kept as a tensor per box, dtype and device (the
+    boxes are built once per construction and never mutated)."""
+    key = (id(box), w.dtype, str(w.device))
+    hit = _BOXES.get(key)
+    if hit is None or hit[0] is not box:
+        if len(_BOXES) >= 1024:
+            _BOXES.clear()
+        hit = _BOXES[key] = (box, torch.tensor([float(v) for v in box], dtype=w.dtype, device=w.device))
+    b = hit[1]
     return torch.maximum(torch.minimum(w, b), -b)
 
 
@@ -112,7 +123,7 @@ def construction_float64(wc: WuConstruction, prompt: Prompt, w=None) -> BlockQua
     t = lemma1_terms(cfg.shape, w, X, Y, piecewise(wc.approx.r), piecewise(wc.approx.rp),
                      torch_approximant(wc.approx.u), mask=mask, xp=TorchArrays)
     eta = float(wc.eta)
-    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
+    return BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, box_project(w - eta * t.grad, wc.box))
 
 
 def exact_float64(wc: WuConstruction, prompt: Prompt, w=None, mask_query: bool = True) -> BlockQuantities:
@@ -126,7 +137,7 @@ def exact_float64(wc: WuConstruction, prompt: Prompt, w=None, mask_query: bool =
     fns = torch_functions(cfg.activation, cfg.loss)
     t = lemma1_terms(cfg.shape, w, X, Y, *fns, mask=mask, xp=TorchArrays)
     eta = float(wc.eta)
-    out = BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, _box_project_torch(w - eta * t.grad, wc.box))
+    out = BlockQuantities(t.p[1:], t.rp, t.u, t.s[1:], t.grad, box_project(w - eta * t.grad, wc.box))
     if not mask_query:
         full = lemma1_terms(cfg.shape, w, X, Y, *fns, mask=None, xp=TorchArrays)
         out.g, out.s = full.u, full.s[1:]
