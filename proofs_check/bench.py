@@ -621,7 +621,7 @@ def judging_cases(plan: BenchPlan, log: Callable[[str], None] = print) -> list[C
         return row
 
     def power() -> Row:
-        ids = plan.power_claims or bs.SCALED
+        ids = plan.power_claims or bs.SCALED + bs.IDENTITIES
         log(f"search power: {len(bs.errata(ids))} planted errata on {len(ids)} claims, {plan.power_evals} "
             f"evaluations per search, portfolio vs previous engine")
         return bs.case_search_power(plan.power_evals, ids, reference_factor=plan.power_reference, log=log)

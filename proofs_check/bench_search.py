@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import math
 import statistics
 import tempfile
 import time
 from dataclasses import asdict, replace
+from fractions import Fraction
 from pathlib import Path
 
 import mpmath
@@ -27,9 +29,13 @@ from .registry import get_claim
 from .search_power import Erratum, Planted, engines, run as run_power
 
 SEVERITIES = (0.5, 0.9, 0.99)
+# the claims whose bound is scaled; an identity checked in float64 (observed = rounding error, bound = a tolerance)
+# is not among them: "0.9 x its worst rounding error" is no erratum a paper can make, so its planted errata are
+# coefficients read wrong by a graded relative delta (COEFFICIENT_DELTAS)
 SCALED = ("planted.true_bound", "wu2025.lemma2.safe", "wu2025.lemma4.safe", "wu2025.lemma14.ours",
-          "hu2025lora.ours.lemma3_6", "gatmiry2024.theorem34.gradient_dominance", "ahn2023.lemma1.pgd",
-          "vonoswald2023.prop1.one_step")
+          "hu2025lora.ours.lemma3_6", "gatmiry2024.theorem34.gradient_dominance")
+IDENTITIES = ("vonoswald2023.prop1.one_step", "ahn2023.lemma1.pgd")
+COEFFICIENT_DELTAS = ("1e-8", "3e-10", "1.2e-10")
 
 
 def _missing_sqrt_k(base):
@@ -80,14 +86,37 @@ def _query_widened(base, by: float = 2.0):
                     f"the query in the ball of radius {by:g} B_x")
 
 
+def _coefficient(base, key: str, delta: str):
+    """An identity whose right-hand side reads one coefficient wrong by a relative ``delta`` (von Oswald's
+    eta, or Ahn's A_l, times 1 + delta in the GD side only; the construction keeps the true value): the planted
+    identity fails wherever the GD update it scales is large enough against the entries (relative error above the
+    claim's tolerance); graded by ``delta``."""
+    factor = 1 + Fraction(delta)
+    claim = copy.copy(base)
+    expected = type(base).expected
+
+    def scale(v):
+        if isinstance(v, list):
+            return [scale(x) for x in v]
+        return str(Fraction(v) * factor) if isinstance(v, str) else float(v) * float(factor)
+
+    claim.expected = lambda inst, *a: expected(claim, {**inst, key: scale(inst[key])}, *a)
+    p = Planted(base, f"coefficient x(1 + {delta})", lambda ev: ev, ratio=None)
+    p.evaluate = claim.evaluate
+    return p
+
+
 STRUCTURAL = (Erratum("wu2025.lemma2.safe", "missing sqrt(K)", make=_missing_sqrt_k),
               Erratum("planted.true_bound", "hypothesis widened (box x1.1)", make=_box_widened),
-              Erratum("wu2025.lemma2.safe", "hypothesis widened (query 2 B_x)", make=_query_widened))
+              Erratum("wu2025.lemma2.safe", "hypothesis widened (query 2 B_x)", make=_query_widened)) + tuple(
+    Erratum(cid, f"coefficient x(1 + {d})", make=lambda b, k=key, d=d: _coefficient(b, k, d))
+    for cid, key in (("vonoswald2023.prop1.one_step", "etas"), ("ahn2023.lemma1.pgd", "A"))
+    for d in COEFFICIENT_DELTAS)
 
 
-def errata(ids: tuple = SCALED, severities: tuple = SEVERITIES) -> list[Erratum]:
-    """The scaled errata of ``ids`` at every severity, and the structural errata of those claims."""
-    return [Erratum(cid, "scaled", f) for cid in ids for f in severities] + \
+def errata(ids: tuple = SCALED + IDENTITIES, severities: tuple = SEVERITIES) -> list[Erratum]:
+    """The scaled errata of ``ids`` (those in SCALED) at every severity, and the structural errata of ``ids``."""
+    return [Erratum(cid, "scaled", f) for cid in ids if cid in SCALED for f in severities] + \
         [e for e in STRUCTURAL if e.claim_id in ids]
 
 
@@ -101,7 +130,7 @@ def paper_context(claim_id: str, seed: int = 0, out_dir: Path | None = None) -> 
     return AuditContext(paper, out_dir=out_dir or Path(tempfile.gettempdir()), seed=seed, options=options)
 
 
-def case_search_power(evaluations: int = 200, ids: tuple = SCALED, seed: int = 0, reference_factor: int = 4,
+def case_search_power(evaluations: int = 200, ids: tuple = SCALED + IDENTITIES, seed: int = 0, reference_factor: int = 4,
                       log=None):
     """One row: seconds of the portfolio's searches (candidate) vs the previous engine's (baseline), same errata,
     same budget, same seed; the details carry the found fractions per severity, the median evaluations to the first

@@ -3,13 +3,17 @@
 A claim describes its instances by a ``SearchSpace``: ``sample`` draws a ``Candidate`` (discrete choices plus a free
 real vector), ``decode`` maps a candidate into an instance that satisfies the claim's hypotheses (by construction:
 rescaling into norm balls, clipping into boxes).  ``maximize`` maximises a batched objective (usually observed/bound
-in float64) over candidates:
+in float64) over candidates with a portfolio of strategies:
 
-1. ``explore``: the space's structured seeds first, then random samples (30% of the budget);
-2. the remaining budget is split evenly, in the order given, between the other strategies of the portfolio:
-   ``local`` (Gaussian steps on all coordinates or on one, step adapted by success x1.5 / failure x0.7, restart when
-   the step collapses), ``cma`` (CMA-ES from the ``cma`` package, started from the best candidates' discrete choices,
-   one run per elite) and ``gradient`` (ascent along the space's ``gradient(candidate)``, when it has one).
+* ``explore``: the space's structured seeds (the referee's first tries) and random samples;
+* ``local`` (Gaussian steps on all coordinates or on one, step adapted by success x1.5 / failure x0.7, restart when
+  the step collapses), ``cma`` (CMA-ES from the ``cma`` package on one candidate's continuous vector) and
+  ``gradient`` (ascent along the space's ``gradient(candidate)``, when it has one).
+
+Two schedules share them.  ``adaptive`` (the default): the strategies interleave from the first batch on
+(``_adaptive``: seeds share exploration batches with random samples, the others refine the elites found so far,
+each on its share of the budget).  ``phased`` (the engine before it, kept as the search-power benchmark's
+baseline): every seed, then random samples up to 30% of the budget, then the other strategies one after another.
 
 Every random choice comes from generators seeded by ``seed``; nothing depends on the clock, so a fixed seed and
 evaluation budget give the same result serially, on a local process pool or on a Dask cluster.  Wall time enters
@@ -24,6 +28,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+
+from .search_adaptive import _adaptive
+from .search_phased import _phased
 
 STRATEGIES = ("explore", "local", "cma", "gradient")
 
@@ -196,144 +203,18 @@ class _Run:
         return [(v, c) for v, _, c in ranked[:k]]
 
 
-def _explore(r: _Run, rng, budget: int, batch: int):
-    pending = list(r.space.seeds)
-    stop = r.evals + budget
-    while r.evals < stop and not r.done():
-        n = min(batch, stop - r.evals)
-        cands = pending[:n]
-        pending = pending[n:]
-        while len(cands) < n:
-            cands.append(r.space.sample(rng))
-        r.run(cands, "explore")
-    # seeds beyond the exploration share still get evaluated: they are the referee's first tries
-    while pending and not r.done():
-        r.run(pending[:batch], "explore")
-        pending = pending[batch:]
-
-
-def _local(r: _Run, rng, budget: int, batch: int, elites: int = 3):
-    stop = r.evals + budget
-    start = r.elites(elites) or [(-math.inf, r.space.sample(rng))]
-    parents = [c for _, c in start]
-    values = [v for v, _ in start]
-    steps = [r.space.step] * len(parents)
-    turn = 0
-    while r.evals < stop and not r.done():
-        i = turn % len(parents)
-        turn += 1
-        parent, sigma = parents[i], steps[i]
-        kids = []
-        for _ in range(min(batch, stop - r.evals)):
-            v = np.array(parent.vector, dtype=float, copy=True)
-            if v.size == 0:
-                kids.append(r.space.sample(rng))
-                continue
-            if rng.random() < 0.5:
-                k = rng.integers(v.size)
-                v[k] += sigma * rng.standard_normal()
-            else:
-                v += sigma * rng.standard_normal(v.size)
-            kids.append(parent.copy_with(v))
-        vals = r.run(kids, "local")
-        if not vals:
-            break
-        j = int(np.argmax(vals))
-        if vals[j] > values[i]:
-            parents[i], values[i] = kids[j], vals[j]
-            steps[i] = sigma * 1.5
-        else:
-            steps[i] = sigma * 0.7
-        if steps[i] < 1e-7 * max(1.0, r.space.step):
-            parents[i] = r.space.sample(rng)
-            got = r.run([parents[i]], "local")
-            values[i] = got[0] if got else -math.inf
-            steps[i] = r.space.step
-
-
-def _cma(r: _Run, rng, budget: int, batch: int, elites: int = 3):
-    """CMA-ES (``cma`` package) on the continuous vector, one run per elite's discrete choices."""
-    import cma
-
-    stop = r.evals + budget
-    starts = [(v, c) for v, c in r.elites(4 * elites) if np.asarray(c.vector).size > 1]
-    seen, picked = set(), []
-    for v, c in starts:
-        k = json.dumps(c.discrete, sort_keys=True, default=str)
-        if k not in seen:
-            seen.add(k)
-            picked.append(c)
-        if len(picked) == elites:
-            break
-    if not picked:
-        return _local(r, rng, budget, batch)
-    share = max(batch, (stop - r.evals) // len(picked))
-    for idx, c0 in enumerate(picked):
-        run_stop = min(stop, r.evals + share) if idx < len(picked) - 1 else stop
-        x0 = np.asarray(c0.vector, float)
-        es = cma.CMAEvolutionStrategy(x0, r.space.step, {
-            "seed": int(rng.integers(1, 2**31 - 1)), "popsize": max(4, min(batch, 4 + int(3 * math.log(x0.size)))),
-            "verbose": -9, "verb_log": 0, "verb_disp": 0, "tolx": 1e-12, "tolfun": 0, "tolflatfitness": 10**6,
-            "maxfevals": 10**9})
-        while r.evals < run_stop and not r.done():
-            xs = es.ask()
-            xs = xs[: max(1, run_stop - r.evals)]
-            vals = r.run([c0.copy_with(np.asarray(x, float)) for x in xs], "cma")
-            if len(vals) < es.popsize:  # the budget ended inside a generation: CMA-ES needs a whole one
-                break
-            es.tell(xs, [-min(v, 1e300) if v > -math.inf else 1e300 for v in vals])
-            if any(math.isinf(v) and v > 0 for v in vals):
-                break
-            if es.stop() and "maxfevals" not in es.stop():
-                es = cma.CMAEvolutionStrategy(np.asarray(c0.vector, float), r.space.step, {
-                    "seed": int(rng.integers(1, 2**31 - 1)), "popsize": es.popsize, "verbose": -9,
-                    "verb_log": 0, "verb_disp": 0, "tolfun": 0, "tolflatfitness": 10**6})
-
-
-def _gradient(r: _Run, rng, budget: int, batch: int, elites: int = 3):
-    """Ascent along ``space.gradient`` (normalised steps, halved on failure) from the elites; each gradient call
-    counts as one evaluation."""
-    if r.space.gradient is None:
-        return _local(r, rng, budget, batch)
-    stop = r.evals + budget
-    for v0, c in r.elites(elites) or [(-math.inf, r.space.sample(rng))]:
-        lr, cur, val = r.space.step, c, v0
-        share_stop = min(stop, r.evals + max(2, budget // max(1, elites)))
-        while r.evals < share_stop and not r.done():
-            try:
-                _, g = r.space.gradient(cur)
-            except (ValueError, ArithmeticError, RuntimeError):
-                break
-            r.evals += 1
-            g = np.asarray(g, float)
-            norm = float(np.linalg.norm(g))
-            if not math.isfinite(norm) or norm == 0:
-                break
-            nxt = cur.copy_with(np.asarray(cur.vector, float) + lr * g / norm)
-            got = r.run([nxt], "gradient")
-            if not got:
-                break
-            if got[0] > val:
-                cur, val, lr = nxt, got[0], lr * 1.2
-            else:
-                lr *= 0.5
-                if lr < 1e-9:
-                    break
-
-
-_STRATEGY_FN = {"local": _local, "cma": _cma, "gradient": _gradient}
-
-
 def maximize(objective: Callable[[list[dict]], list[float]], space: SearchSpace, *, evaluations: int, seed: int = 0,
              batch: int = 16, workers: int = 1, scheduler=None, mapper: Mapper | None = None,
              portfolio: Sequence[str] = ("explore", "local", "cma"), explore_fraction: float = 0.3,
+             schedule: str = "adaptive", seed_share: float = 0.75,
              threshold: float | None = None, size: Callable[[Candidate], float] | None = None, keep: int = 8,
              time_cap_s: float | None = None, progress: Callable[[int, int, float], None] | None = None
              ) -> SearchResult:
     """Maximise ``objective([space.decode(c), ...])`` over candidates with ``evaluations`` evaluations.
 
     ``threshold`` and ``size``: the ``keep`` smallest candidates (by ``size``, then by larger value) whose value
-    exceeds ``threshold`` come back in ``above`` (the smallest counterexamples found on the way)."""
+    exceeds ``threshold`` come back in ``above`` (the smallest counterexamples found on the way).  ``schedule``:
+    'adaptive' or 'phased' (module docstring); ``seed_share``: the seeds' share of an adaptive exploration batch."""
     unknown = [s for s in portfolio if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown search strategies {unknown}; known: {STRATEGIES}")
@@ -343,18 +224,12 @@ def maximize(objective: Callable[[list[dict]], list[float]], space: SearchSpace,
     root = np.random.default_rng(seed)
     rngs = {s: np.random.default_rng(root.integers(2**63)) for s in STRATEGIES}
     try:
-        n_explore = max(min(batch, r.planned), int(explore_fraction * r.planned)) if "explore" in portfolio or \
-            len(portfolio) == 0 else min(len(space.seeds) + batch, r.planned)
-        _explore(r, rngs["explore"], n_explore, batch)
-        rest = [s for s in portfolio if s != "explore"]
-        for i, s in enumerate(rest):
-            if r.done():
-                break
-            share = r.left() // (len(rest) - i)
-            if share > 0:
-                _STRATEGY_FN[s](r, rngs[s], share, batch)
-        while not r.done():  # what the strategies left (e.g. a CMA run that stopped early)
-            _explore(r, rngs["explore"], r.left(), batch)
+        if schedule == "adaptive":
+            _adaptive(r, rngs, portfolio, batch, explore_fraction, seed_share)
+        elif schedule == "phased":
+            _phased(r, rngs, portfolio, batch, explore_fraction)
+        else:
+            raise ValueError(f"unknown schedule {schedule!r}; known: 'adaptive', 'phased'")
     finally:
         if own:
             mapper.close()

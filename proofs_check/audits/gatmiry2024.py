@@ -268,7 +268,20 @@ class Theorem34GradientDominance(Claim):
                 raise ValueError("outside the hypothesis")          # skipped by the search
             return inst
 
-        return SearchSpace(sample, decode, step=0.2, description="A = c I, c in [-1, 2.5], with L(cI) >= 2 L*")
+        # the referee's first tries: the largest and the smallest d, every n and L, c on a coarse grid (those
+        # inside the hypothesis)
+        def inside(c):
+            try:
+                decode(c)
+                return True
+            except ValueError:
+                return False
+
+        seeds = [s for s in (Candidate({"n": n, "d": d, "L": L}, np.array([c]))
+                             for d in (10, 1) for c in (0.25, 0.5, -1.0, 2.5, 0.0, 1.5) for L in (2, 3, 4)
+                             for n in (5, 10, 20, 40, 100, 1000)) if inside(s)]
+        return SearchSpace(sample, decode, seeds=seeds, step=0.2,
+                           description="A = c I, c in [-1, 2.5], with L(cI) >= 2 L*")
 
 
 class InfiniteN(Claim):

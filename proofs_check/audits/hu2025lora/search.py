@@ -115,8 +115,39 @@ class ChainSpace:
                 return inst
         raise ValueError("polynomial relative error >= 1/2")
 
+    def seeds(self, count: int = 48) -> list[Candidate]:
+        """The referee's first tries: near the corners of every tanh box (raw coordinates +-2, tanh(2) = 0.96 of the
+        box's edge, not saturated, with fixed random signs and a N(0, 1/4) jitter: equal magnitudes or constant
+        signs make the matrices degenerate, with bounds of 0 and float64 artefacts), and a point at +-1 between;
+        on the largest sizes first (L, d, r = d - 1), then the smallest, every method and the smallest and largest
+        degree in turn."""
+        rng = np.random.default_rng(3)
+        out = []
+        for L, d in ((max(self.Ls), max(self.ds)), (min(self.Ls), min(self.ds)), (max(self.Ls), min(self.ds)),
+                     (min(self.Ls), max(self.ds))):
+            for k, method in enumerate(BD.METHODS):
+                probe = self.sample(np.random.default_rng(0))
+                disc = dict(probe.discrete, L=L, d=d, r=d - 1, method=str(method),
+                            g=self.gs[0] if k % 2 == 0 else self.gs[-1])
+                size = len(self.sample_with(disc).vector)
+                for scale in (2.0, 1.0, 2.0):       # near a corner, an inner point, near another corner
+                    out.append(Candidate(disc, scale * rng.choice([-1.0, 1.0], size) + 0.5 * rng.standard_normal(size)))
+        return out[:count]
+
+    def sample_with(self, disc: dict) -> Candidate:
+        """A sample with the given discrete choices (its vector's length is what they need)."""
+        for k in range(200):
+            c = self.sample(np.random.default_rng(k))
+            if (c.discrete["L"], c.discrete["d"], c.discrete["r"]) == (disc["L"], disc["d"], disc["r"]):
+                return Candidate(dict(disc), c.vector)
+        raise ValueError(f"no sample with L = {disc['L']}, d = {disc['d']}, r = {disc['r']}")
+
     def space(self):
-        return SearchSpace(self.sample, self.decode, step=0.4, description=self.description())
+        try:
+            seeds = self.seeds()
+        except ValueError:
+            seeds = []
+        return SearchSpace(self.sample, self.decode, seeds=seeds, step=0.4, description=self.description())
 
 
 class FullSpace(ChainSpace):

@@ -633,6 +633,60 @@ def _unit(d: int) -> np.ndarray:
     return np.ones(d) / math.sqrt(d)
 
 
+@lru_cache(maxsize=4096)
+def _worst_point(act: str, which: str, approx_key: tuple, reach: float, grid: int = 4097) -> float:
+    """argmax of |rbar - r| ('r') or |rbar' - r'| ('rp') over [-reach, reach] (clipped to the approximant's
+    domain) on a uniform grid, float64: where a pre-activation shows the approximation error best."""
+    st = _setup_by_key(approx_key)
+    ap, order = (st.approx.r, 0) if which == "r" else (st.approx.rp, 1)
+    lo, hi = float(ap.domain[0]), float(ap.domain[1])
+    a, b = max(lo, -reach), min(hi, reach)
+    if not b > a:
+        return 0.0
+    from numeric.backends import torch_derivative
+
+    z = torch.linspace(a, b, grid, dtype=torch.float64)
+    with torch.no_grad():
+        err = (TorchUnits(ap)(z) - torch_derivative(get_activation(act), order)(z)).abs()
+    err = torch.where(torch.isfinite(err), err, torch.zeros_like(err))
+    return float(z[int(torch.argmax(err))])
+
+
+def _setup_by_key(key: tuple) -> "Setup":
+    return setup(_key_config_full(key))
+
+
+def _key_config_full(key: tuple) -> WuConfig:
+    return WuConfig(**dict(key))
+
+
+def worst_point_data(cfg: WuConfig, which: str, sign: float = 1.0, query: str = "ball") -> np.ndarray:
+    """Raw data whose pre-activations sit where the approximant is worst (the referee's first try at a
+    Lemma 2 / Lemma 3 error): every x_i (the query too) equal to sign B_x u (u the unit diagonal), every v_1k
+    parallel to x with v_1k^T x = z_1* (the argmax of the error of rbar (which = 'r') or rbar' ('rp') over the
+    reachable [-B_v B_x, B_v B_x]), and layer by layer v_jk parallel to p(j-1) (all of whose entries are equal)
+    with v_jk^T p(j-1) = z_j*, the argmax over the reachable [-B_v ||p(j-1)||, B_v ||p(j-1)||]."""
+    n, dx, dy, N = cfg.n, cfg.d_in, cfg.d_out, cfg.N
+    key = tuple(sorted(config_dict(cfg).items()))
+    act = _R.get(cfg.activation, math.tanh)
+    x = np.tile(sign * cfg.Bx * _unit(dx), (n + 1, 1))
+    if query == "free":          # a free query at the largest radius of the space (as in every other variant)
+        x[n] = sign * (1 + 1e-9) * QUERY_FREE * _unit(dx)
+    y = np.tile(cfg.By * _unit(dy), (n, 1))
+    w = np.zeros(cfg.shape.num_params)
+    p = x[0]
+    for j in range(1, N + 1):
+        norm = float(np.linalg.norm(p))
+        if norm == 0:
+            break
+        z = _worst_point(cfg.activation, which, key, cfg.Bv * norm * (1 - 1e-9))
+        v = p * (z / norm ** 2)
+        for k in range(1, cfg.shape.width(j) + 1):
+            w[cfg.shape.vector_slice(j, k)] = v
+        p = np.full(cfg.shape.width(j), act(z))
+    return np.concatenate([x.ravel(), y.ravel(), w])
+
+
 def structured_data(cfg: WuConfig, query: str = "ball") -> list[tuple[str, np.ndarray]]:
     """The referee's first tries, as raw vectors (decode maps them onto the spheres): weights parallel to what they
     multiply, layer by layer (v_1k || x, v_jk || p(j-1) with the sign of p(j-1), so every pre-activation reaches
@@ -673,6 +727,11 @@ def structured_data(cfg: WuConfig, query: str = "ball") -> list[tuple[str, np.nd
         return w
 
     out = []
+    for which in ("r", "rp"):
+        try:
+            out.append((f"worst-{which}", worst_point_data(cfg, which, 1.0, query)))
+        except (ValueError, ArithmeticError):
+            pass
     for sx in (1.0, -1.0):
         x = np.tile(sx * cfg.Bx * big * _unit(dx), (n + 1, 1))
         x[n] = query_row(sx)
@@ -694,7 +753,7 @@ def structured_data(cfg: WuConfig, query: str = "ball") -> list[tuple[str, np.nd
     return out
 
 
-FEW = ("aligned+-", "columns+-", "columns-x0+-", "aligned++")
+FEW = ("worst-r", "aligned+-", "columns+-", "worst-rp", "columns-x0+-", "aligned++")
 
 
 def seed_configs(sp_: ConfigSpace, base: WuConfig | None = None) -> list[tuple[str, WuConfig]]:
@@ -770,6 +829,7 @@ class SpaceSpec:
     salt: str = ""
     extra: object = None                # (cfg, candidate) -> dict of instance extras
     w_zero: bool = False                # w0 = 0 (Theorem 1)
+    seed_variants: int = 3              # structured variants per drawn / extreme configuration (the first of FEW)
 
 
 def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace:
@@ -788,7 +848,8 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
     for label, c in pool:
         variants = structured_data(c, spec.query)
         if label != "given":
-            variants = [v for v in variants if v[0] in FEW[:2]]
+            variants = sorted((v for v in variants if v[0] in FEW[:spec.seed_variants]),
+                              key=lambda v: FEW.index(v[0]))
         cands = []
         for _, v in variants:
             if spec.w_zero:
@@ -811,7 +872,8 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
                 genes[k] += GENE_SCALE * float(g.choice([-2.0, -1.0, 1.0, 2.0])) * 1.0001
             c = mutate(c, genes, sp_)
         if g.random() < 0.6:
-            variants = structured_data(c, spec.query)
+            # the sampler's variants stay the referee's generic ones (the worst-point data are seeds only)
+            variants = [v for v in structured_data(c, spec.query) if not v[0].startswith("worst-")]
             v = variants[int(g.integers(len(variants)))][1].copy()
             v += g.standard_normal(v.size) * 0.05 * float(np.abs(v).max() or 1.0)
         else:
