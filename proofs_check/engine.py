@@ -69,6 +69,7 @@ class AuditContext:
 
 
 POOL_PER_CLAIM = 6
+KEEP_VIOLATORS = 96    # the smallest violators a search keeps: enough that a rarer cause's smallest witness is among them
 
 
 class WitnessPool:
@@ -261,7 +262,7 @@ def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: flo
         mapper = Mapper(objective, ctx.workers, ctx.scheduler)
         try:
             res = maximize(objective, space, evaluations=planned, seed=ctx.seed, batch=m.batch, mapper=mapper,
-                           portfolio=m.portfolio, threshold=1.0, size=size, keep=max(8, 2 * m.confirm),
+                           portfolio=m.portfolio, threshold=1.0, size=size, keep=max(KEEP_VIOLATORS, 2 * m.confirm),
                            time_cap_s=_left_s(ctx, t0), progress=progress)
         finally:
             mapper.close()
@@ -295,6 +296,8 @@ def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: flo
     # confirm the smallest violator, the smallest of every further cause, then the best (search or pool)
     order, covered = [], set()
     for k, (_, v, inst) in enumerate(above):
+        if len(order) >= m.confirm + 4:
+            break
         causes = set(_float_causes(claim, inst))
         if k == 0 or (causes - covered and len(order) < m.confirm + 4):
             order.append(inst)

@@ -85,13 +85,18 @@ def _local_steps(r: _Run, rng, batch: int, elites: int = 3):
         yield
 
 
-def _cma_steps(r: _Run, rng, batch: int, patience: int = 12):
+CMA_PATIENCE = 12     # generations without progress before a CMA-ES run restarts
+CMA_FOLLOW = True     # a run restarts from another strategy's better candidate
+
+
+def _cma_steps(r: _Run, rng, batch: int, patience: int | None = None):
     """CMA-ES (``cma`` package) on the continuous vector of one candidate's discrete choices, one generation per
     step; a run that stops (or makes no progress for ``patience`` generations) restarts from the best elite whose
     discrete choices no run has started from yet (the run's best once all have); when another strategy finds a
     better candidate than the run's best, the next run starts from it."""
     import cma
 
+    patience = CMA_PATIENCE if patience is None else patience
     started: set = set()
     follow = None
     while True:
@@ -122,7 +127,8 @@ def _cma_steps(r: _Run, rng, batch: int, patience: int = 12):
             top = max(vals)
             best, stale = (top, 0) if top > best else (best, stale + 1)
             yield
-            if r.best[0] > best and r.best[1] is not None and np.asarray(r.best[1].vector).size > 1:
+            if CMA_FOLLOW and r.best[0] > best and r.best[1] is not None and \
+                    np.asarray(r.best[1].vector).size > 1:
                 follow = r.best[1]      # another strategy found better: the next run starts there
                 break
             if any(math.isinf(v) and v > 0 for v in vals) or stale >= patience or \

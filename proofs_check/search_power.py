@@ -150,7 +150,7 @@ def _search(claim: Claim, ctx: AuditContext, evaluations: int, portfolio, legacy
         # no gradient; a claim that keeps its old space (legacy_search_space) gets that space instead
         space = replace(space, seeds=(), gradient=None)
     return maximize(lambda insts: float_ratios(claim, insts), space, evaluations=evaluations, seed=ctx.seed,
-                    portfolio=portfolio, threshold=1.0, schedule=PREVIOUS_SCHEDULE if legacy else "adaptive")
+                    portfolio=portfolio, threshold=1.0, **({"schedule": PREVIOUS_SCHEDULE} if legacy else {}))
 
 
 def engines(base: Claim):

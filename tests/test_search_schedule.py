@@ -1,5 +1,5 @@
 """The adaptive schedule of the search: seeds interleaved with random samples, exploitation from the first elites,
-shares kept, deterministic; the phased schedule (the previous engine) kept for the search-power benchmark."""
+shares kept, deterministic; the phased schedule (the default): every seed first."""
 import numpy as np
 import pytest
 
@@ -27,7 +27,8 @@ def _objective(log):
 
 def test_seeds_share_the_first_batch_with_random_samples_and_exploitation_starts_before_they_end():
     log: list = []
-    res = maximize(_objective(log), _space(200), evaluations=160, seed=0, portfolio=("explore", "local", "cma"))
+    res = maximize(_objective(log), _space(200), evaluations=160, seed=0,
+                 portfolio=("explore", "local", "cma"), schedule="adaptive")
     assert res.evaluations == 160 == len(log)
     first = log[:16]
     assert first[0] == "seed" and first[1] == "other" and first.count("seed") == 12
@@ -39,17 +40,21 @@ def test_seeds_share_the_first_batch_with_random_samples_and_exploitation_starts
 
 
 def test_adaptive_schedule_is_deterministic_and_beats_its_seeds():
-    a = maximize(_objective([]), _space(30), evaluations=300, seed=4, portfolio=("explore", "local", "cma"))
-    b = maximize(_objective([]), _space(30), evaluations=300, seed=4, portfolio=("explore", "local", "cma"))
+    a = maximize(_objective([]), _space(30), evaluations=300, seed=4,
+                 portfolio=("explore", "local", "cma"), schedule="adaptive")
+    b = maximize(_objective([]), _space(30), evaluations=300, seed=4,
+                 portfolio=("explore", "local", "cma"), schedule="adaptive")
     assert a.history == b.history and a.by_strategy == b.by_strategy
     assert a.best_value > -4 * 0.25          # better than every seed (-1): exploitation moved off them
-    c = maximize(_objective([]), _space(30), evaluations=300, seed=5, portfolio=("explore", "local", "cma"))
+    c = maximize(_objective([]), _space(30), evaluations=300, seed=5,
+                 portfolio=("explore", "local", "cma"), schedule="adaptive")
     assert c.history != a.history            # the seed matters (the test above could not pass by accident)
 
 
 def test_exploration_keeps_its_share_and_every_seed_runs_when_the_budget_allows():
     log: list = []
-    res = maximize(_objective(log), _space(40), evaluations=600, seed=2, portfolio=("explore", "local", "cma"))
+    res = maximize(_objective(log), _space(40), evaluations=600, seed=2,
+                 portfolio=("explore", "local", "cma"), schedule="adaptive")
     assert log.count("seed") == 40                           # all seeds evaluated
     explored = res.by_strategy["explore"][0]
     assert 0.3 * 600 - 16 <= explored <= 0.3 * 600 + 32      # explore_fraction 0.3, within a batch or two
@@ -66,5 +71,5 @@ def test_phased_schedule_evaluates_every_seed_first():
 
 def test_a_portfolio_without_explore_still_evaluates_the_seeds_but_no_random_samples_beyond_its_first_batch():
     log: list = []
-    maximize(_objective(log), _space(20), evaluations=120, seed=0, portfolio=("local",))
+    maximize(_objective(log), _space(20), evaluations=120, seed=0, portfolio=("local",), schedule="adaptive")
     assert log.count("seed") == 20

@@ -107,6 +107,9 @@ class BlockClaim(Claim):
     pool_family = POOL_FAMILY
     methods = Search(evaluations=600, floor=200, portfolio=("explore", "local", "cma", "gradient"))
     cause_text: dict = {}
+    # the structured data seeded per configuration (common.FEW): where the approximants are worst first (Lemmas 2-6
+    # and the gradient error measure approximation errors), then the aligned and the column-wise weights
+    seed_labels: tuple = ("worst-r", "aligned+-", "columns+-")
 
     # ------------------------------------------------------------------ space
 
@@ -119,7 +122,8 @@ class BlockClaim(Claim):
     def spec(self, ctx) -> SpaceSpec:
         extra = (lambda cfg, cand: {**({"free": dict(self.free)} if self.free else {}), **self.extras}) \
             if (self.free or self.extras) else None
-        return SpaceSpec(self.space(ctx), query=self.query, pool=self.pool_size, extra=extra, salt=self.radius)
+        return SpaceSpec(self.space(ctx), query=self.query, pool=self.pool_size, extra=extra, salt=self.radius,
+                         seed_labels=self.seed_labels)
 
     def search_space(self, ctx):
         return construction_space(ctx, self.spec(ctx), self._objective_grad)

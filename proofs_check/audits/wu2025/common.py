@@ -829,7 +829,7 @@ class SpaceSpec:
     salt: str = ""
     extra: object = None                # (cfg, candidate) -> dict of instance extras
     w_zero: bool = False                # w0 = 0 (Theorem 1)
-    seed_variants: int = 3              # structured variants per drawn / extreme configuration (the first of FEW)
+    seed_labels: tuple = FEW[:3]        # structured variants seeded per drawn / extreme configuration
 
 
 def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace:
@@ -848,8 +848,7 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
     for label, c in pool:
         variants = structured_data(c, spec.query)
         if label != "given":
-            variants = sorted((v for v in variants if v[0] in FEW[:spec.seed_variants]),
-                              key=lambda v: FEW.index(v[0]))
+            variants = sorted((v for v in variants if v[0] in spec.seed_labels), key=lambda v: FEW.index(v[0]))
         cands = []
         for _, v in variants:
             if spec.w_zero:

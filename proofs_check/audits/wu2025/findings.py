@@ -182,6 +182,7 @@ class QueryGate(BlockClaim):
     space_overrides = {"loss": ("logcosh", "pseudo_huber", "square")}
     cause_text = GATE_CAUSES
     methods = Search(evaluations=400, floor=150, portfolio=("explore", "local", "cma", "gradient"))
+    seed_labels = ("aligned+-", "columns+-")     # the gate's leak is no approximation error: no worst-point seeds
 
     def parts(self, st, c, e, vals, n):
         if hasattr(c.s[0], "detach"):
