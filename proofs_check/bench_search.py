@@ -130,8 +130,8 @@ def paper_context(claim_id: str, seed: int = 0, out_dir: Path | None = None) -> 
     return AuditContext(paper, out_dir=out_dir or Path(tempfile.gettempdir()), seed=seed, options=options)
 
 
-def case_search_power(evaluations: int = 200, ids: tuple = SCALED + IDENTITIES, seed: int = 0, reference_factor: int = 4,
-                      log=None):
+def case_search_power(evaluations: int = 200, ids: tuple = SCALED + IDENTITIES, seed: int = 0,
+                      reference_factor: int = 4, log=None):
     """One row: seconds of the portfolio's searches (candidate) vs the previous engine's (baseline), same errata,
     same budget, same seed; the details carry the found fractions per severity, the median evaluations to the first
     violation of both engines, the targets and every erratum's outcome."""

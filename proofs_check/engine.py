@@ -69,7 +69,7 @@ class AuditContext:
 
 
 POOL_PER_CLAIM = 6
-KEEP_VIOLATORS = 96    # the smallest violators a search keeps: enough that a rarer cause's smallest witness is among them
+KEEP_VIOLATORS = 96    # the smallest violators a search keeps (a rarer cause's smallest witness among them)
 
 
 class WitnessPool:
@@ -299,7 +299,7 @@ def _run_search(claim: Claim, ctx: AuditContext, m: Search, work: _Work, t0: flo
         if len(order) >= m.confirm + 4:
             break
         causes = set(_float_causes(claim, inst))
-        if k == 0 or (causes - covered and len(order) < m.confirm + 4):
+        if k == 0 or causes - covered:
             order.append(inst)
             covered |= causes
         elif len(order) < m.confirm and not causes:

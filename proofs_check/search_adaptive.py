@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from .search_phased import local_kids, local_update
+
 if TYPE_CHECKING:
     from .search import _Run
 
@@ -57,46 +59,21 @@ def _local_steps(r: _Run, rng, batch: int, elites: int = 3):
         i = turn % len(parents)
         turn += 1
         parent, sigma = parents[i], steps[i]
-        kids = []
-        for _ in range(batch):
-            v = np.array(parent.vector, dtype=float, copy=True)
-            if v.size == 0:
-                kids.append(r.space.sample(rng))
-                continue
-            if rng.random() < 0.5:
-                v[rng.integers(v.size)] += sigma * rng.standard_normal()
-            else:
-                v += sigma * rng.standard_normal(v.size)
-            kids.append(parent.copy_with(v))
+        kids = local_kids(r, rng, parent, sigma, batch)
         vals = r.run(kids, "local")
         if not vals:
             return
-        j = int(np.argmax(vals))
-        if vals[j] > values[i]:
-            parents[i], values[i] = kids[j], vals[j]
-            steps[i] = sigma * 1.5
-        else:
-            steps[i] = sigma * 0.7
-        if steps[i] < 1e-7 * max(1.0, r.space.step):
-            parents[i] = r.space.sample(rng)
-            got = r.run([parents[i]], "local")
-            values[i] = got[0] if got else -math.inf
-            steps[i] = r.space.step
+        local_update(r, rng, parents, values, steps, i, kids, vals)
         yield
 
 
-CMA_PATIENCE = 12     # generations without progress before a CMA-ES run restarts
-CMA_FOLLOW = True     # a run restarts from another strategy's better candidate
-
-
-def _cma_steps(r: _Run, rng, batch: int, patience: int | None = None):
+def _cma_steps(r: _Run, rng, batch: int, patience: int = 12):
     """CMA-ES (``cma`` package) on the continuous vector of one candidate's discrete choices, one generation per
     step; a run that stops (or makes no progress for ``patience`` generations) restarts from the best elite whose
     discrete choices no run has started from yet (the run's best once all have); when another strategy finds a
     better candidate than the run's best, the next run starts from it."""
     import cma
 
-    patience = CMA_PATIENCE if patience is None else patience
     started: set = set()
     follow = None
     while True:
@@ -127,8 +104,7 @@ def _cma_steps(r: _Run, rng, batch: int, patience: int | None = None):
             top = max(vals)
             best, stale = (top, 0) if top > best else (best, stale + 1)
             yield
-            if CMA_FOLLOW and r.best[0] > best and r.best[1] is not None and \
-                    np.asarray(r.best[1].vector).size > 1:
+            if r.best[0] > best and r.best[1] is not None and np.asarray(r.best[1].vector).size > 1:
                 follow = r.best[1]      # another strategy found better: the next run starts there
                 break
             if any(math.isinf(v) and v > 0 for v in vals) or stale >= patience or \

@@ -28,6 +28,41 @@ def _explore(r: _Run, rng, budget: int, batch: int):
         pending = pending[batch:]
 
 
+def local_kids(r: _Run, rng, parent, sigma: float, n: int) -> list:
+    """``n`` Gaussian steps from ``parent``: on one coordinate or on all (half each); a random sample where the
+    parent has no continuous part."""
+    kids = []
+    for _ in range(n):
+        v = np.array(parent.vector, dtype=float, copy=True)
+        if v.size == 0:
+            kids.append(r.space.sample(rng))
+            continue
+        if rng.random() < 0.5:
+            k = rng.integers(v.size)
+            v[k] += sigma * rng.standard_normal()
+        else:
+            v += sigma * rng.standard_normal(v.size)
+        kids.append(parent.copy_with(v))
+    return kids
+
+
+def local_update(r: _Run, rng, parents: list, values: list, steps: list, i: int, kids: list, vals: list) -> None:
+    """Parent ``i`` after its kids' values: the best kid replaces it when better (step x1.5), else the step x0.7; a
+    collapsed step restarts the parent from a random sample."""
+    sigma = steps[i]
+    j = int(np.argmax(vals))
+    if vals[j] > values[i]:
+        parents[i], values[i] = kids[j], vals[j]
+        steps[i] = sigma * 1.5
+    else:
+        steps[i] = sigma * 0.7
+    if steps[i] < 1e-7 * max(1.0, r.space.step):
+        parents[i] = r.space.sample(rng)
+        got = r.run([parents[i]], "local")
+        values[i] = got[0] if got else -math.inf
+        steps[i] = r.space.step
+
+
 def _local(r: _Run, rng, budget: int, batch: int, elites: int = 3):
     stop = r.evals + budget
     start = r.elites(elites) or [(-math.inf, r.space.sample(rng))]
@@ -39,32 +74,11 @@ def _local(r: _Run, rng, budget: int, batch: int, elites: int = 3):
         i = turn % len(parents)
         turn += 1
         parent, sigma = parents[i], steps[i]
-        kids = []
-        for _ in range(min(batch, stop - r.evals)):
-            v = np.array(parent.vector, dtype=float, copy=True)
-            if v.size == 0:
-                kids.append(r.space.sample(rng))
-                continue
-            if rng.random() < 0.5:
-                k = rng.integers(v.size)
-                v[k] += sigma * rng.standard_normal()
-            else:
-                v += sigma * rng.standard_normal(v.size)
-            kids.append(parent.copy_with(v))
+        kids = local_kids(r, rng, parent, sigma, min(batch, stop - r.evals))
         vals = r.run(kids, "local")
         if not vals:
             break
-        j = int(np.argmax(vals))
-        if vals[j] > values[i]:
-            parents[i], values[i] = kids[j], vals[j]
-            steps[i] = sigma * 1.5
-        else:
-            steps[i] = sigma * 0.7
-        if steps[i] < 1e-7 * max(1.0, r.space.step):
-            parents[i] = r.space.sample(rng)
-            got = r.run([parents[i]], "local")
-            values[i] = got[0] if got else -math.inf
-            steps[i] = r.space.step
+        local_update(r, rng, parents, values, steps, i, kids, vals)
 
 
 def _cma(r: _Run, rng, budget: int, batch: int, elites: int = 3):

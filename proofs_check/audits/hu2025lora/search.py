@@ -68,8 +68,11 @@ class ChainSpace:
         r = int(rng.integers(1, d))
         disc = {"L": L, "d": d, "r": r, "g": int(rng.choice(self.gs)), "method": str(rng.choice(BD.METHODS)),
                 "k2": str(rng.choice(self.k2s)), "chain": str(rng.choice(self.chains))}
-        n = 4 * L * d + d * d + 2 * d * r + 4
-        return Candidate(disc, rng.normal(0, 1, n))
+        return Candidate(disc, rng.normal(0, 1, self.vector_size(L, d, r)))
+
+    def vector_size(self, L: int, d: int, r: int) -> int:
+        """The length of a candidate's real vector (what ``decode`` reads)."""
+        return 4 * L * d + d * d + 2 * d * r + 4
 
     def decode(self, c):
         z, v = c.discrete, c.vector
@@ -122,32 +125,21 @@ class ChainSpace:
         on the largest sizes first (L, d, r = d - 1), then the smallest, every method and the smallest and largest
         degree in turn."""
         rng = np.random.default_rng(3)
+        probe = self.sample(np.random.default_rng(0)).discrete      # the space's other discrete choices
         out = []
         for L, d in ((max(self.Ls), max(self.ds)), (min(self.Ls), min(self.ds)), (max(self.Ls), min(self.ds)),
                      (min(self.Ls), max(self.ds))):
             for k, method in enumerate(BD.METHODS):
-                probe = self.sample(np.random.default_rng(0))
-                disc = dict(probe.discrete, L=L, d=d, r=d - 1, method=str(method),
+                disc = dict(probe, L=L, d=d, r=d - 1, method=str(method),
                             g=self.gs[0] if k % 2 == 0 else self.gs[-1])
-                size = len(self.sample_with(disc).vector)
+                size = self.vector_size(L, d, d - 1)
                 for scale in (2.0, 1.0, 2.0):       # near a corner, an inner point, near another corner
-                    out.append(Candidate(disc, scale * rng.choice([-1.0, 1.0], size) + 0.5 * rng.standard_normal(size)))
+                    out.append(Candidate(disc, scale * rng.choice([-1.0, 1.0], size)
+                                         + 0.5 * rng.standard_normal(size)))
         return out[:count]
 
-    def sample_with(self, disc: dict) -> Candidate:
-        """A sample with the given discrete choices (its vector's length is what they need)."""
-        for k in range(200):
-            c = self.sample(np.random.default_rng(k))
-            if (c.discrete["L"], c.discrete["d"], c.discrete["r"]) == (disc["L"], disc["d"], disc["r"]):
-                return Candidate(dict(disc), c.vector)
-        raise ValueError(f"no sample with L = {disc['L']}, d = {disc['d']}, r = {disc['r']}")
-
     def space(self):
-        try:
-            seeds = self.seeds()
-        except ValueError:
-            seeds = []
-        return SearchSpace(self.sample, self.decode, seeds=seeds, step=0.4, description=self.description())
+        return SearchSpace(self.sample, self.decode, seeds=self.seeds(), step=0.4, description=self.description())
 
 
 class FullSpace(ChainSpace):
@@ -167,7 +159,10 @@ class FullSpace(ChainSpace):
         L, d = int(rng.choice(self.Ls)), int(rng.choice(self.ds))
         r = int(rng.integers(1, d))
         disc = {"L": L, "d": d, "r": r, "g": int(rng.choice(self.gs)), "method": str(rng.choice(BD.METHODS))}
-        return Candidate(disc, rng.normal(0, 1, 4 * L * d + 3 * d * d + 6 * d * r + 2))
+        return Candidate(disc, rng.normal(0, 1, self.vector_size(L, d, r)))
+
+    def vector_size(self, L: int, d: int, r: int) -> int:
+        return 4 * L * d + 3 * d * d + 6 * d * r + 2
 
     def decode(self, c):
         z, v = c.discrete, c.vector

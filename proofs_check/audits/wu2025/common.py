@@ -635,9 +635,10 @@ def _unit(d: int) -> np.ndarray:
 
 @lru_cache(maxsize=4096)
 def _worst_point(act: str, which: str, approx_key: tuple, reach: float, grid: int = 4097) -> float:
+    # approx_key: the configuration's sorted config_dict items (WuConfig itself is not hashable)
     """argmax of |rbar - r| ('r') or |rbar' - r'| ('rp') over [-reach, reach] (clipped to the approximant's
     domain) on a uniform grid, float64: where a pre-activation shows the approximation error best."""
-    st = _setup_by_key(approx_key)
+    st = setup(WuConfig(**dict(approx_key)))
     ap, order = (st.approx.r, 0) if which == "r" else (st.approx.rp, 1)
     lo, hi = float(ap.domain[0]), float(ap.domain[1])
     a, b = max(lo, -reach), min(hi, reach)
@@ -650,14 +651,6 @@ def _worst_point(act: str, which: str, approx_key: tuple, reach: float, grid: in
         err = (TorchUnits(ap)(z) - torch_derivative(get_activation(act), order)(z)).abs()
     err = torch.where(torch.isfinite(err), err, torch.zeros_like(err))
     return float(z[int(torch.argmax(err))])
-
-
-def _setup_by_key(key: tuple) -> "Setup":
-    return setup(_key_config_full(key))
-
-
-def _key_config_full(key: tuple) -> WuConfig:
-    return WuConfig(**dict(key))
 
 
 def worst_point_data(cfg: WuConfig, which: str, sign: float = 1.0, query: str = "ball") -> np.ndarray:
@@ -687,13 +680,14 @@ def worst_point_data(cfg: WuConfig, which: str, sign: float = 1.0, query: str = 
     return np.concatenate([x.ravel(), y.ravel(), w])
 
 
-def structured_data(cfg: WuConfig, query: str = "ball") -> list[tuple[str, np.ndarray]]:
+def structured_data(cfg: WuConfig, query: str = "ball", worst: bool = False) -> list[tuple[str, np.ndarray]]:
     """The referee's first tries, as raw vectors (decode maps them onto the spheres): weights parallel to what they
     multiply, layer by layer (v_1k || x, v_jk || p(j-1) with the sign of p(j-1), so every pre-activation reaches
     B_v ||p(j-1)||); every row of V_j (j >= 2) along one axis (the columns of V carry the backprop sums), with x
     along the diagonal or x = 0 (where r' peaks); the corners of the data boxes; both signs of x and of y.  The
     query (when free) at the largest radius.  Labels: 'aligned', 'columns', 'columns-x0', 'corners' + the signs
-    of x and y."""
+    of x and y; with ``worst``, first 'worst-r' and 'worst-rp' (``worst_point_data``: they need the
+    configuration's set-up, so only the seeds ask for them)."""
     n, dx, dy, N = cfg.n, cfg.d_in, cfg.d_out, cfg.N
     big = 1 + 1e-9
     act = _R.get(cfg.activation, math.tanh)
@@ -727,7 +721,7 @@ def structured_data(cfg: WuConfig, query: str = "ball") -> list[tuple[str, np.nd
         return w
 
     out = []
-    for which in ("r", "rp"):
+    for which in ("r", "rp") if worst else ():
         try:
             out.append((f"worst-{which}", worst_point_data(cfg, which, 1.0, query)))
         except (ValueError, ArithmeticError):
@@ -846,7 +840,8 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
     G = len(GENES)
     per_config = []
     for label, c in pool:
-        variants = structured_data(c, spec.query)
+        variants = structured_data(c, spec.query, worst=label == "given" or any(
+            lab.startswith("worst-") for lab in spec.seed_labels))
         if label != "given":
             variants = sorted((v for v in variants if v[0] in spec.seed_labels), key=lambda v: FEW.index(v[0]))
         cands = []
@@ -871,8 +866,7 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
                 genes[k] += GENE_SCALE * float(g.choice([-2.0, -1.0, 1.0, 2.0])) * 1.0001
             c = mutate(c, genes, sp_)
         if g.random() < 0.6:
-            # the sampler's variants stay the referee's generic ones (the worst-point data are seeds only)
-            variants = [v for v in structured_data(c, spec.query) if not v[0].startswith("worst-")]
+            variants = structured_data(c, spec.query)     # the worst-point data are seeds only
             v = variants[int(g.integers(len(variants)))][1].copy()
             v += g.standard_normal(v.size) * 0.05 * float(np.abs(v).max() or 1.0)
         else:
