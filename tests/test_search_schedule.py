@@ -73,3 +73,46 @@ def test_a_portfolio_without_explore_still_evaluates_the_seeds_but_no_random_sam
     log: list = []
     maximize(_objective(log), _space(20), evaluations=120, seed=0, portfolio=("local",), schedule="adaptive")
     assert log.count("seed") == 20
+
+
+def test_the_lemma4_seed_puts_every_residual_where_the_loss_units_are_worst():
+    """The 'worst-u' referee seed (non-square losses): Lemma 2's worst pre-activations, and labels y that put every
+    residual p(N)[k] - y[k] at the argmax of |ubar - phi'|; on a configuration whose eps_r is negligible it reaches
+    Lemma 4's corrected bound (eps_l + L_l E_r eps_r) to 1e-4, where the Lemma 2 seed ('worst-r') shows 3e-4 of it."""
+    from proofs_check.audits.wu2025.common import config_dict, decode_prompt, worst_point_data
+    from proofs_check.registry import get_claim
+    from symbolic.wu2025.config import WuConfig
+
+    cfg = WuConfig(d_in=1, d_out=1, K=1, N=2, n=1, L=1, Bv=0.25, Bx=0.001, By=1.0, activation="tanh",
+                   loss="pseudo_huber", knots=8, radius="safe")
+    claim = get_claim("wu2025.lemma4.safe")
+    ratios = {}
+    for which in ("u", "r"):
+        P = decode_prompt(cfg, worst_point_data(cfg, which))
+        inst = {"config": config_dict(cfg), "prompt": {"x": P.x.tolist(), "y": P.y.tolist(), "w0": P.w0.tolist()}}
+        ratios[which] = claim.evaluate(inst, dps=None).ratio
+    assert 0.9999 < ratios["u"] <= 1.0
+    assert ratios["r"] < 0.01
+
+
+def test_the_extreme_configurations_meet_every_shape_and_constant_pattern_first():
+    """The Wu seed configurations in diagonal order: the first five are five different shapes with five different
+    constant patterns (the smallest and the largest sizes within the first evaluations); the order is a
+    permutation (no configuration lost)."""
+    from proofs_check.audits.wu2025.common import ConfigSpace, _interleave_shapes, seed_configs
+
+    out = seed_configs(ConfigSpace(radius="safe"))
+    first = [label.split("/") for label, _ in out[:5]]
+    assert len({s for s, _ in first}) == 5 and len({c for _, c in first}) == 5
+    assert sorted(map(repr, out)) == sorted(map(repr, _interleave_shapes(list(reversed(out)))))
+    assert max(c.K for _, c in out[:5]) >= 32 and min(c.K for _, c in out[:5]) == 1
+
+
+def test_the_pgd_identity_searches_start_at_the_largest_and_the_smallest_sizes():
+    from proofs_check.registry import get_claim
+
+    claim = get_claim("ahn2023.lemma1.pgd")
+    space = claim.search_space(None)
+    sizes = [(c.discrete["inst"]["n"], c.discrete["inst"]["d"], len(c.discrete["inst"]["A"])) for c in space.seeds]
+    (n0, n1), (d0, d1), (l0, l1) = claim.search_sizes
+    assert sizes[:2] == [(n1 - 1, d1 - 1, l1 - 1)] * 2 and sizes[2:] == [(n0, d0, l0)] * 2

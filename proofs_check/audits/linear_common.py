@@ -218,8 +218,14 @@ class PGDIdentity(Claim):
             inst = self.make(rng, int(rng.integers(n0, n1)), int(rng.integers(d0, d1)), int(rng.integers(l0, l1)))
             return Candidate({"inst": inst}, np.zeros(0))
 
-        return SearchSpace(sample, lambda c: c.discrete["inst"], description=(
-            f"random data, n < {n1}, d < {d1}, L < {l1}: x, y, x_q ~ N(0, 1), A_l ~ 0.4 N(0, 1)"))
+        # the referee's first tries: the largest sizes (the most terms and steps, where a wrong coefficient or a
+        # rounding error compounds), then the smallest, each drawn twice from a fixed generator
+        seed_rng = np.random.default_rng(7)
+        seeds = [Candidate({"inst": self.make(seed_rng, n, d, L)}, np.zeros(0))
+                 for n, d, L in ((n1 - 1, d1 - 1, l1 - 1), (n0, d0, l0)) for _ in range(2)]
+        return SearchSpace(sample, lambda c: c.discrete["inst"], seeds=seeds, description=(
+            f"random data, n < {n1}, d < {d1}, L < {l1}: x, y, x_q ~ N(0, 1), A_l ~ 0.4 N(0, 1); first the largest "
+            "and the smallest sizes"))
 
     def grid(self, ctx):
         rng = np.random.default_rng(0 if ctx is None else ctx.seed)

@@ -1,6 +1,7 @@
 """Certified verdicts for Wu et al.: enclosure certificates of the approximants' sup errors, and chain certificates
 of our corrected per-layer bounds on the safe radius (``wu2025.lemma2.safe``, ``lemma3.safe``, ``lemma4.safe``,
-and Lemma 6's bound with the column factor, ``lemma6.bound.columns_safe``).
+Lemma 6's bound and error bound with the column factor, ``lemma6.bound.columns_safe``, ``lemma6.error.columns_safe``)
+and of the gradient-error bound built on them (``theorem1.grad_error.columns_safe``, ``theorem4.columns_safe``).
 
 A chain certifies a claim for ONE configuration (activation, N, K, d_x, d_y, B_v, B_x, B_y, the construction's
 approximants with M knots on the safe radius R) over the claim's whole hypothesis domain in the data: every
@@ -17,10 +18,17 @@ B_v sqrt(K) (sup_{|t| <= rho_{j-1}} |r| + eps) <= R, with the sups as certified 
 constants eps, eps', L_r, L_r', L_l and the levels are sup-defined and proven by covers (Arb branch and bound);
 the conclusion compares the composed bound with the claim's bound at the claim's own constants (the certified sup
 error the construction reports, the exact Lipschitz constants).  Lemma 6's B_s^R (``lemma6.bound.columns_safe``)
-adds |rbar'|, |r'| <= L_r + eps_r', |gbar|, |g| <= sup |phi'| + eps_l + L_l e_N on the residuals' interval, and the
-recursion with the column step |(V^T a)[k]| <= K_{j+1} B_v max|a|.  The paper's Lemma 6 on the safe radius alone
-resists (``LEMMA6``); our error bounds of Lemma 6 with the column factor have no chain yet
-(``COLUMNS_SAFE_NOT_YET``).
+adds |rbar'|, |r'| <= L_r + eps_r', |gbar|, |g| <= sup_{|z| <= lev_N + B_y} |phi'| + eps_l + L_l e_N, and the
+recursion with the column step |(V^T a)[k]| <= K_{j+1} B_v max|a|.  Lemma 6's error bound with the column factor
+(``lemma6.error.columns_safe``) adds the product-difference step of the same recursion:
+
+    es_N <= dp_N |gbar| + L_r gq,   es_j <= dp_j K_{j+1} B_v m_{j+1} + L_r K_{j+1} B_v es_{j+1}
+
+(dp_j Lemma 3's step, gq Lemma 4's, m_j the B_s^R chain's), and the gradient error of Theorem 1 / 4 on the safe radius
+(``theorem1.grad_error.columns_safe``, ``theorem4.columns_safe``) the step of C.16, ||Abar(j) - A(j)||_F <=
+(sqrt(K_j) es_j ||pbar(j-1)||_2 + sqrt(K_j) m_j n_{j-1}) / 2 summed over j, under a checked condition that every unit
+of the gated loss MLP is inactive at the query (so the query's term of the construction's sum is 0).  The paper's
+Lemma 6 on the safe radius alone resists (``LEMMA6``).
 """
 from __future__ import annotations
 
@@ -35,7 +43,7 @@ from symbolic.wu2025 import constants as C
 
 from ..checker import check_certificate
 from .common import (BITS, CoverFailed, base, cover, exact, exactify, q, sup_constant, text)
-from .wu2025 import Max0, name_of
+from .wu2025 import Max0, _checker_functions, name_of
 
 AXIOMS = {
     "construction": "The construction's layers compute the approximant semantics exactly: layer j (C.7)-(C.8) writes "
@@ -48,6 +56,14 @@ AXIOMS = {
     "Cauchy-Schwarz": "|v^T a| <= ||v||_2 ||a||_2 and ||a||_2 <= sqrt(m) max_k |a_k| for a in R^m.",
     "triangle": "|a - c| <= |a - b| + |b - c|.",
     "nonnegative": "Every quantity of the chain is a maximum of absolute values or norms, hence >= 0.",
+    "lifted units": "If every unit of ubar has a_h1 = -a_h0, ubar(t, y) = sum_h c_h relu(a_h0 (t - y) + a_h2) = "
+                    "ubar1(t - y), and |ubar(t, y) - phi'(t - y)| <= sup |ubar1 - phi'| on the interval holding t - y.",
+    "product difference": "|a b - c d| <= |a - c| |b| + |c| |b - d| (add and subtract c b; triangle), entrywise.",
+    "gradient step": "The construction's gradient-step layer (C.16) writes (1/2n) sum_{i in [n+1]} sbar_i(j) "
+                     "pbar_i(j-1)^T (the ReLU attention's 1/(n+1) rescaled), and sbar_{n+1}(j) = 0 when the query's "
+                     "gated loss units are all inactive (then gbar_{n+1} = 0 and the EWML recursion keeps 0); the "
+                     "reference gradient of L_n is (1/2n) sum_{i in [n]} s_i(j) p_i(j-1)^T (u = phi'); "
+                     "||a b^T||_F = ||a||_2 ||b||_2.",
     "column sum": "For V in R^{m x K'} with rows v_l, ||v_l||_2 <= B_v: |(V^T a)[k]| = |sum_l V[l, k] a[l]| <= m B_v "
                   "max_l |a[l]| (each |V[l, k]| <= ||v_l||_2; the sum runs over the k-th column, m terms).",
     "recursion": "Definition 3 / (3.6) and the EWML layers (Lemma 5, exact products): s(N) = r'(N-1) (.) u, s(j) = "
@@ -63,15 +79,6 @@ LEMMA6 = ("wu2025.lemma6.error.safe resists: the paper's recursion for s(j) (Lem
           "'searched'.")
 
 
-COLUMNS_SAFE_NOT_YET = {
-    cid: (f"{cid} has no chain certificate yet: its steps (Lemma 6's error recursion with the column factor on our "
-          "safe radius, bounds.definitions_columns_safe) compose Lemma 3's delta_r', Lemma 4's delta_l and B_s^R "
-          "(whose chain, wu2025.lemma6.bound.columns_safe, exists); written out, they are the next certificate; the "
-          "verdict stays 'searched'")
-    for cid in ("wu2025.lemma6.error.columns_safe", "wu2025.theorem1.grad_error.columns_safe",
-                "wu2025.theorem4.columns_safe")}
-
-
 _SETUPS: dict = {}
 
 
@@ -85,9 +92,17 @@ def _setup(cfg):
     key = repr(cfg)
     if key not in _SETUPS:
         a = build_approximants(cfg)
-        eps_l = 0 if cfg.loss == "square" else certify_sup_error(a.u).upper
+        eps_l = 0 if cfg.loss == "square" else certify_sup_error(_loss_interpolant(cfg)).upper
         _SETUPS[key] = (a, certify_sup_error(a.r).upper, certify_sup_error(a.rp).upper, eps_l)
     return _SETUPS[key]
+
+
+def _loss_interpolant(cfg):
+    """The 1-D interpolant of phi' on the residual interval that the construction lifts to its u units (z = t - y),
+    as ``build_approximants`` builds it."""
+    from symbolic.sum_of_relu import interpolant, to_fraction
+
+    return interpolant(get_loss(cfg.loss).dphi, Z, to_fraction(sp.Rational(C.residual_radius(cfg))), int(cfg.knots))
 
 
 def _config(config):
@@ -165,7 +180,8 @@ def _claim_program(cfg, exprs: dict, consts: dict, extra_defs: dict | None = Non
             needed.add(s)
             todo |= defs[s].free_symbols if s in defs else set()
     ren = {s: sp.Symbol("c_" + name_of(s)) for s in needed}
-    prog = [[f"c_{name_of(s)}", text(consts[s])] for s in sorted(needed - set(defs), key=str) if s in consts]
+    prog = [[f"c_{name_of(s)}", text(_checker_functions(sp.sympify(consts[s])))]
+            for s in sorted(needed - set(defs), key=str) if s in consts]
     missing = [s for s in needed - set(defs) if s not in consts]
     if missing:
         raise ValueError(f"no value for {missing}")
@@ -186,15 +202,13 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     if not act.is_Ck(4):
         return None, f"activation {cfg.activation} is not C^4: the claim is not applicable"
     which = {"wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4,
-             "wu2025.lemma6.bound.columns_safe": 6}[claim_id]
-    if which in (4, 6) and cfg.loss != "square":
-        return None, (f"loss {cfg.loss}: the chain needs the residual containment and the lifted phi' interpolant; "
-                      "only the square loss (exact units) is certified so far")
+             "wu2025.lemma6.bound.columns_safe": 6, "wu2025.lemma6.error.columns_safe": 7,
+             "wu2025.theorem1.grad_error.columns_safe": 8, "wu2025.theorem4.columns_safe": 8}[claim_id]
     a, eps_r, eps_rp, eps_l = _setup(cfg)
     sh, N, K = cfg.shape, cfg.N, cfg.K
     R, Rp = a.R1, a.R2
     data = {"K": K, "d": cfg.d_out, "d_x": cfg.d_in, "B_v": q(C.exact(cfg.Bv)), "B_x": q(C.exact(cfg.Bx)),
-            "B_y": q(C.exact(cfg.By)), "R": q(R), "Rp": q(Rp)}
+            "B_y": q(C.exact(cfg.By)), "R": q(R), "Rp": q(Rp), "R3": q(exact(a.R3))}
     _unit_data("r", a.r.units, data)
     _unit_data("p", a.rp.units, data)
     _unit_data("u", a.u.units, data)
@@ -204,11 +218,17 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
         "dr": {"derivative_of": "r", "order": 1}, "d2r": {"derivative_of": "r", "order": 2},
         "rbar": {"args": ["t"], "body": _units_fn("r", a.r.units, 1)},
         "rpbar": {"args": ["t"], "body": _units_fn("p", a.rp.units, 1)},
-        "phi": {"args": ["z"], "body": text(loss.phi.subs(Z, sp.Symbol("z")))},
+        "phi": {"args": ["z"], "body": text(_checker_functions(loss.phi.subs(Z, sp.Symbol("z"))))},
         "dphi": {"derivative_of": "phi", "order": 1}, "d2phi": {"derivative_of": "phi", "order": 2},
         "u": {"args": ["t", "y"], "body": "dphi(t - y)"},
         "ubar": {"args": ["t", "y"], "body": _units_fn("u", a.u.units, 2)},
     }
+    square = cfg.loss == "square"
+    if not square:          # the lifted interpolant of phi': ubar(t, y) = ubar1(t - y) (condition 'lifted units')
+        functions["ubar1"] = {"args": ["t"], "body": text(sp.Add(*[
+            sp.Symbol(f"uC_{m}") * Max0(sp.Symbol(f"uA_{m}_0") * sp.Symbol("t") + sp.Symbol(f"uA_{m}_2"))
+            for m in range(len(a.u.units))], evaluate=False))}
+        data["Zr"] = q(_loss_interpolant(cfg).domain[1])
     consts = _claim_constants(cfg, eps_r, eps_rp, eps_l)
     c_eps, c_epsp = exact(eps_r), exact(eps_rp)
     # the chain's constants: certified upper bounds, strictly below the claim's certified errors where possible
@@ -229,20 +249,23 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
             radius = "B_v*B_x" if j == 1 else f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)"
             add(f"lev_{j}", "r(t)", radius, Fraction(1, 10 ** 9))
             levels.append(f"lev_{j}")
-        if which in (3, 6):
+        if which in (3, 6, 7, 8):
             add("epsilon_rp", "dr(t) - rpbar(t)", "Rp", Fraction(1, 10 ** 9), c_epsp)
-        if which == 3:
+        if which in (3, 7, 8):
             add("L_rp", "d2r(t)", "Rp", Fraction(1, 10 ** 12))
-        if which in (4, 6):
-            sups.append({"name": "epsilon_l", "function": "ubar(t, y) - u(t, y)", "vars": ["t", "y"],
-                         "identity": True, "value": "0"})
+        if which in (4, 6, 7, 8):
+            if square:
+                sups.append({"name": "epsilon_l", "function": "ubar(t, y) - u(t, y)", "vars": ["t", "y"],
+                             "identity": True, "value": "0"})
+            else:
+                add("epsilon_l", "dphi(t) - ubar1(t)", "Zr", Fraction(1, 10 ** 9), exact(eps_l))
             radius = "B_v*B_x" if N == 1 else f"B_v*sqrt(K)*(lev_{N - 1} + epsilon_r)"
             add(f"lev_{N}", "r(t)", radius, Fraction(1, 10 ** 9))
             # residuals pbar_i(N)[k] - y_i[k] and p_i(N)[k] - y_i[k] lie in [-rho, rho]: phi' is L_l-Lipschitz there
             add("L_l", "d2phi(t)", f"lev_{N} + epsilon_r + B_y", Fraction(1, 10 ** 12))
-        if which == 6:
-            # |u(p(N), y)[k]| = |phi'(residual)| with the residual in the same interval
-            add("U_l", "dphi(t)", f"lev_{N} + epsilon_r + B_y", Fraction(1, 10 ** 12))
+        if which in (6, 7, 8):
+            # |g_i[k]| = |u(p_i(N), y_i)[k]| = |phi'(p_i(N)[k] - y_i[k])|: the exact network's |p_i(N)[k]| <= lev_N
+            add("U_l", "dphi(t)", f"lev_{N} + B_y", Fraction(1, 10 ** 12))
     except CoverFailed as exc:
         return None, (f"{claim_id} resists for this configuration: a certified constant is not below the claim's "
                       f"value or its cover does not close ({exc})")
@@ -251,11 +274,19 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     for j in range(2, N + 1):
         conds.append([f"layer {j}", f"|v_{j}k^T pbar(j-1)| <= B_v sqrt(K) (sup_{{|t| <= rho_{j - 1}}} |r| + eps) <= R",
                       f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "R"])
-    if which in (3, 6):
+    if which in (3, 6, 7, 8):
         conds.append(["layer 1 (r')", "B_v B_x <= R'", "B_v*B_x", "<=", "Rp"])
         for j in range(2, N + 1):
             conds.append([f"layer {j} (r')", "the same pre-activations in [-R', R']",
                           f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "Rp"])
+    loss_needs = []
+    if which in (4, 6, 7, 8) and not square:
+        lifted = ", ".join(f"Abs(uA_{m}_0 + uA_{m}_1)" for m in range(len(a.u.units)))
+        conds.append(["lifted units", "every unit of ubar has a_h1 = -a_h0, so ubar(t, y) = ubar1(t - y)",
+                      f"Max({lifted}, 0)", "<=", "0"])
+        conds.append(["residuals", "|pbar_i(N)[k] - y_i[k]|, |p_i(N)[k] - y_i[k]| <= lev_N + eps_r + B_y <= the "
+                      "interpolant's radius", f"lev_{N} + epsilon_r + B_y", "<=", "Zr"])
+        loss_needs = ["lifted units", "residuals"]
     quantities = [{"name": "e_1", "means": "max over prompts, tokens i, k of |pbar_i(1)[k] - p_i(1)[k]|",
                    "bound": "epsilon_r", "axiom": ["construction", "sup", "nonnegative"], "needs": ["layer 1"]}]
     for j in range(2, N + 1):
@@ -272,7 +303,7 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     if which == 2:
         for j in range(1, N + 1):
             exprs[j] = sp.sqrt(sh.width(j)) * B.S(j) * B.eps_r
-    elif which == 3:
+    if which in (3, 7, 8):
         for j in range(1, N + 1):
             prev = "0" if j == 1 else f"n_{j - 1}"
             quantities.append({"name": f"dp_{j}", "means": f"max over prompts, tokens, k of |rbar'_i({j - 1})[k] - "
@@ -280,16 +311,17 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                                "bound": f"epsilon_rp + L_rp*B_v*{prev}",
                                "axiom": ["construction", "sup", "mean value", "Cauchy-Schwarz", "triangle",
                                          "nonnegative"], "needs": [f"layer {j} (r')", f"layer {j}"]})
-            exprs[j] = B.delta_rp()
-    elif which == 6:
+            if which == 3:
+                exprs[j] = B.delta_rp()
+    if which in (6, 7, 8):
         quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |gbar_i[k] - "
                                                   "u(p_i(N), y_i)[k]| (residuals in the interval of L_l)",
                            "bound": f"epsilon_l + L_l*e_{N}",
-                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"],
-                           "needs": [f"layer {N}"]})
+                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"]
+                           + (["lifted units"] if loss_needs else []), "needs": [f"layer {N}", *loss_needs]})
         quantities.append({"name": "ga", "means": "max over prompts, in-context tokens, k of |gbar_i[k]| and of "
-                                                  "|g_i[k]| = |u(p_i(N), y_i)[k]| (|phi'| <= U_l on the residuals' "
-                                                  "interval)",
+                                                  "|g_i[k]| = |u(p_i(N), y_i)[k]| (|phi'| <= U_l on |z| <= lev_N + "
+                                                  "B_y, which holds the exact residuals p_i(N)[k] - y_i[k])",
                            "bound": "U_l + gq", "axiom": ["sup", "triangle", "nonnegative"], "needs": [f"layer {N}"]})
         quantities.append({"name": "ra", "means": "max over prompts, tokens, j, k of |rbar'_i(j-1)[k]| and of "
                                                   "|r'_i(j-1)[k]| (pre-activations in [-R, R] and [-R', R'])",
@@ -304,30 +336,76 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                                                           f"|sbar_i({j})[k]| and |s_i({j})[k]|",
                                "bound": f"ra*{sh.width(j + 1)}*B_v*m_{j + 1}",
                                "axiom": ["recursion", "column sum", "nonnegative"]})
+        if which == 6:
+            for j in range(1, N + 1):
+                exprs[j] = B.B_s_R
+    if which in (7, 8):
+        # Lemma 6's error recursion with the column step: sbar(N) - s(N) = (rbar' - r') (.) gbar + r' (.) (gbar - u),
+        # sbar(j) - s(j) = (rbar' - r') (.) (V^T sbar(j+1)) + r' (.) (V^T (sbar(j+1) - s(j+1)))
+        quantities.append({"name": f"es_{N}", "means": f"max over prompts, in-context tokens, k of "
+                                                       f"|sbar_i({N})[k] - s_i({N})[k]|",
+                           "bound": f"dp_{N}*ga + L_r*gq",
+                           "axiom": ["recursion", "product difference", "sup", "triangle", "nonnegative"],
+                           "needs": [f"layer {N}", f"layer {N} (r')"]})
+        for j in range(N - 1, 0, -1):
+            w = sh.width(j + 1)
+            quantities.append({"name": f"es_{j}", "means": f"max over prompts, in-context tokens, k of "
+                                                           f"|sbar_i({j})[k] - s_i({j})[k]|",
+                               "bound": f"dp_{j}*{w}*B_v*m_{j + 1} + L_r*{w}*B_v*es_{j + 1}",
+                               "axiom": ["recursion", "product difference", "column sum", "sup", "triangle",
+                                         "nonnegative"], "needs": [f"layer {j}", f"layer {j} (r')"]})
+        if which == 7:
+            target = B.E_s_r_R * B.eps_r + B.E_s_rp_R * B.eps_rp + B.E_s_l_R * B.eps_l
+            for j in range(1, N + 1):
+                exprs[j] = target
+    if which == 8:
+        # Theorem 1's gradient step (proof p. 30): A(j) = (1/2n) sum_{i in [n]} s_i(j) p_i(j-1)^T; the construction
+        # sums over all n+1 tokens, and the query's term is 0 when its gated loss units are all inactive
+        gate = ", ".join(f"Abs(uA_{m}_0)*(lev_{N} + epsilon_r) + uA_{m}_2" for m in range(len(a.u.units)))
+        conds.append(["query gate", "every unit of the gated loss MLP (C.14) is inactive at the query (t = 0, "
+                      f"y = 0, |pbar_{{n+1}}(N)[k]| <= lev_N + eps_r): |a_h0| (lev_N + eps_r) + a_h2 <= R3",
+                      f"Max({gate}, 0)", "<=", "R3"])
         for j in range(1, N + 1):
-            exprs[j] = B.B_s_R
-    else:
+            w = sh.width(j)
+            pn = "B_x" if j == 1 else f"sqrt({sh.width(j - 1)})*lev_{j - 1} + n_{j - 1}"
+            quantities.append({"name": f"pn_{j}", "means": f"max over prompts, tokens of ||pbar_i({j - 1})||_2",
+                               "bound": pn, "axiom": ["construction", "sup", "Cauchy-Schwarz", "triangle",
+                                                      "nonnegative"],
+                               "needs": ["layer 1"] if j == 1 else [f"layer {j - 1}"]})
+            prev = "0" if j == 1 else f"n_{j - 1}"
+            quantities.append({"name": f"A_{j}", "means": f"max over prompts of ||Abar({j}) - A({j})||_F, A({j}) = "
+                                                          f"(1/2n) sum_{{i in [n]}} s_i({j}) p_i({j - 1})^T and Abar({j})"
+                                                          " the construction's step",
+                               "bound": f"(sqrt({w})*es_{j}*pn_{j} + sqrt({w})*m_{j}*{prev})/2",
+                               "axiom": ["gradient step", "product difference", "Cauchy-Schwarz", "triangle",
+                                         "nonnegative"], "needs": ["query gate", f"layer {j}"]})
+        quantities.append({"name": "G", "means": "max over prompts of ||gradbar L_n(w) - grad L_n(w)||_2 (the blocks "
+                                                 "A(1), ..., A(N) stacked)",
+                           "bound": " + ".join(f"A_{j}" for j in range(1, N + 1)), "axiom": ["triangle",
+                                                                                            "nonnegative"]})
+        exprs[0] = B.eps_R
+    if which == 4:
         quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |g_i[k] - "
                                                   "u(p_i(N), y_i)[k]| (the residuals lie in the interval of L_l: "
                                                   "|pbar(N)[k]|, |p(N)[k]| <= lev_N + eps, |y[k]| <= B_y)",
                            "bound": f"epsilon_l + L_l*e_{N}",
-                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"],
-                           "needs": [f"layer {N}"]})
+                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"]
+                           + (["lifted units"] if loss_needs else []), "needs": [f"layer {N}", *loss_needs]})
         exprs[0] = B.delta_l()
     try:
-        prog, ren = _claim_program(cfg, exprs, consts, B.definitions_columns_safe(N) if which == 6 else None)
+        prog, ren = _claim_program(cfg, exprs, consts, B.definitions_columns_safe(N) if which in (6, 7, 8) else None)
     except ValueError as exc:
         return None, f"the claim's constants could not be written exactly: {exc}"
     for j, e in exprs.items():
         target = text(e.xreplace(ren))
-        lhs = {2: f"n_{j}", 3: f"dp_{j}", 4: "gq", 6: f"m_{j}"}[which]
+        lhs = {2: f"n_{j}", 3: f"dp_{j}", 4: "gq", 6: f"m_{j}", 7: f"es_{j}", 8: "G"}[which]
         concl.append([lhs, "<=", target])
     scope = (f"every prompt with ||x_i||_2 <= B_x = {cfg.Bx} for all n+1 tokens"
-             + (f", ||y_i||_2 <= B_y = {cfg.By}" if which in (4, 6) else "")
+             + (f", ||y_i||_2 <= B_y = {cfg.By}" if which in (4, 6, 7, 8) else "")
              + f", every weight vector with ||v_jk||_2 <= B_v = {cfg.Bv} (every j, k), every n >= 1; for r = "
                f"{cfg.activation}, N = {N}, K = {K}, d_x = {cfg.d_in}, d_y = {cfg.d_out}, the construction's "
                f"approximants with {a.knots} knots on the safe radius R = {float(R):g}"
-             + (", square loss" if which in (4, 6) else ""))
+             + (f", {cfg.loss} loss" if which in (4, 6, 7, 8) else ""))
     cert = base("chain", claim_id, BITS, data=data, functions=functions, axioms=AXIOMS, constants=sups,
                 program=prog, conditions=conds, quantities=quantities, conclusions=concl, scope=scope)
     res = check_certificate(cert)
@@ -346,10 +424,9 @@ def certify_claim(claim_id: str, config=None) -> tuple:
         return None, (f"{claim_id}: Wu's certificates are per configuration (activation, sizes, constants, knots); "
                       "give one")
     if claim_id in ("wu2025.lemma2.safe", "wu2025.lemma3.safe", "wu2025.lemma4.safe",
-                    "wu2025.lemma6.bound.columns_safe"):
+                    "wu2025.lemma6.bound.columns_safe", "wu2025.lemma6.error.columns_safe",
+                    "wu2025.theorem1.grad_error.columns_safe", "wu2025.theorem4.columns_safe"):
         return chain_certificate(claim_id, config)
-    if claim_id in COLUMNS_SAFE_NOT_YET:
-        return None, COLUMNS_SAFE_NOT_YET[claim_id]
     if claim_id in ("wu2025.sup_error.r", "wu2025.sup_error.rp"):
         return sup_error_certificate(config, claim_id.rsplit(".", 1)[1])
     if claim_id == "wu2025.lemma6.error.safe":

@@ -653,12 +653,34 @@ def _worst_point(act: str, which: str, approx_key: tuple, reach: float, grid: in
     return float(z[int(torch.argmax(err))])
 
 
+@lru_cache(maxsize=4096)
+def _worst_residual(approx_key: tuple, lo: float, hi: float, grid: int = 4097) -> float:
+    """argmax of |ubar(z, 0) - phi'(z)| (the gated loss units' error at residual z) over [lo, hi] (clipped to the
+    interpolant's residual interval) on a uniform grid, float64."""
+    cfg = WuConfig(**dict(approx_key))
+    st = setup(cfg)
+    ap = st.approx.u
+    a, b = max(float(ap.domain[0]), lo), min(float(ap.domain[1]), hi)
+    if not b > a:
+        return 0.5 * (lo + hi)
+    from numeric.backends import torch_u
+
+    z = torch.linspace(a, b, grid, dtype=torch.float64)
+    units = TorchUnits(ap)
+    with torch.no_grad():
+        err = (units.gated(z, torch.zeros_like(z), torch.zeros_like(z)) - torch_u(get_loss(cfg.loss))(z, torch.zeros_like(z)))
+    err = torch.where(torch.isfinite(err), err.abs(), torch.zeros_like(err))
+    return float(z[int(torch.argmax(err))])
+
+
 def worst_point_data(cfg: WuConfig, which: str, sign: float = 1.0, query: str = "ball") -> np.ndarray:
     """Raw data whose pre-activations sit where the approximant is worst (the referee's first try at a
     Lemma 2 / Lemma 3 error): every x_i (the query too) equal to sign B_x u (u the unit diagonal), every v_1k
     parallel to x with v_1k^T x = z_1* (the argmax of the error of rbar (which = 'r') or rbar' ('rp') over the
     reachable [-B_v B_x, B_v B_x]), and layer by layer v_jk parallel to p(j-1) (all of whose entries are equal)
-    with v_jk^T p(j-1) = z_j*, the argmax over the reachable [-B_v ||p(j-1)||, B_v ||p(j-1)||]."""
+    with v_jk^T p(j-1) = z_j*, the argmax over the reachable [-B_v ||p(j-1)||, B_v ||p(j-1)||].  ``which = 'u'``
+    (Lemma 4): the 'r' weights, and every y_i[k] = p(N)[k] - z_u*, z_u* the argmax of |ubar(z, 0) - phi'(z)| over the
+    residuals the labels reach (|y_i[k]| <= B_y / sqrt(d_y))."""
     n, dx, dy, N = cfg.n, cfg.d_in, cfg.d_out, cfg.N
     key = tuple(sorted(config_dict(cfg).items()))
     act = _R.get(cfg.activation, math.tanh)
@@ -672,11 +694,15 @@ def worst_point_data(cfg: WuConfig, which: str, sign: float = 1.0, query: str = 
         norm = float(np.linalg.norm(p))
         if norm == 0:
             break
-        z = _worst_point(cfg.activation, which, key, cfg.Bv * norm * (1 - 1e-9))
+        z = _worst_point(cfg.activation, "rp" if which == "rp" else "r", key, cfg.Bv * norm * (1 - 1e-9))
         v = p * (z / norm ** 2)
         for k in range(1, cfg.shape.width(j) + 1):
             w[cfg.shape.vector_slice(j, k)] = v
         p = np.full(cfg.shape.width(j), act(z))
+    if which == "u" and p.size:         # labels that put every residual p(N)[k] - y[k] where ubar is worst
+        c = cfg.By / math.sqrt(dy)
+        z = _worst_residual(key, float(p[0]) - c, float(p[0]) + c)
+        y = np.tile(np.clip(float(p[0]) - z, -c, c) * np.ones(dy), (n, 1))
     return np.concatenate([x.ravel(), y.ravel(), w])
 
 
@@ -687,7 +713,8 @@ def structured_data(cfg: WuConfig, query: str = "ball", worst: bool = False) -> 
     along the diagonal or x = 0 (where r' peaks); the corners of the data boxes; both signs of x and of y.  The
     query (when free) at the largest radius.  Labels: 'aligned', 'columns', 'columns-x0', 'corners' + the signs
     of x and y; with ``worst``, first 'worst-r' and 'worst-rp' (``worst_point_data``: they need the
-    configuration's set-up, so only the seeds ask for them)."""
+    configuration's set-up, so only the seeds ask for them) and, for a non-square loss, 'worst-u' (Lemma 2's
+    worst pre-activations with labels that put every residual where the loss units are worst)."""
     n, dx, dy, N = cfg.n, cfg.d_in, cfg.d_out, cfg.N
     big = 1 + 1e-9
     act = _R.get(cfg.activation, math.tanh)
@@ -721,7 +748,7 @@ def structured_data(cfg: WuConfig, query: str = "ball", worst: bool = False) -> 
         return w
 
     out = []
-    for which in ("r", "rp") if worst else ():
+    for which in (("r", "rp") + (("u",) if cfg.loss != "square" else ())) if worst else ():
         try:
             out.append((f"worst-{which}", worst_point_data(cfg, which, 1.0, query)))
         except (ValueError, ArithmeticError):
@@ -747,7 +774,7 @@ def structured_data(cfg: WuConfig, query: str = "ball", worst: bool = False) -> 
     return out
 
 
-FEW = ("worst-r", "aligned+-", "columns+-", "worst-rp", "columns-x0+-", "aligned++")
+FEW = ("worst-u", "worst-r", "aligned+-", "columns+-", "worst-rp", "columns-x0+-", "aligned++")
 
 
 def seed_configs(sp_: ConfigSpace, base: WuConfig | None = None) -> list[tuple[str, WuConfig]]:
@@ -797,7 +824,29 @@ def seed_configs(sp_: ConfigSpace, base: WuConfig | None = None) -> list[tuple[s
                         d = max(ds) if ds and cfg.d_in >= K else cfg.d_in
                         cfg = make_config(sp_, **{**config_values(cfg), "K": K, "d": d,
                                                   "d_out": min(cfg.d_out, max(d, 1)) if sp_.d_out else None})
-    return out
+    return _interleave_shapes(out)
+
+
+def _interleave_shapes(out: list[tuple[str, WuConfig]]) -> list[tuple[str, WuConfig]]:
+    """The extreme configurations on diagonals of (shape x constant pattern): the first five meet every shape
+    (small, wide-out, wide, deep, huge) and every constant pattern (tiny ... large-all) once, the next five the next
+    diagonal, ... (each diagonal with the next activation of its pairs), then each pair's further activations.  A budget that evaluates only the first seeds meets the
+    smallest and the largest sizes and constants."""
+    given = [x for x in out if x[0] == "given"]
+    lanes: dict = {}
+    for label, cfg in out:
+        if label != "given":
+            lanes.setdefault(tuple(label.split("/", 1)), []).append((label, cfg))
+    shapes = list(dict.fromkeys(k[0] for k in lanes))
+    consts = list(dict.fromkeys(k[1] for k in lanes))
+    order = []
+    for k in range(max(map(len, lanes.values()), default=0)):
+        for r in range(len(consts)):
+            for i, sname in enumerate(shapes):
+                lane = lanes.get((sname, consts[(i + r) % len(consts)]), [])
+                if k < len(lane):
+                    order.append(lane[(k + r) % len(lane)])
+    return given + order
 
 
 def config_pool(sp_: ConfigSpace, salt: str, size: int, base: WuConfig | None = None) -> list[tuple[str, WuConfig]]:
@@ -823,7 +872,7 @@ class SpaceSpec:
     salt: str = ""
     extra: object = None                # (cfg, candidate) -> dict of instance extras
     w_zero: bool = False                # w0 = 0 (Theorem 1)
-    seed_labels: tuple = FEW[:3]        # structured variants seeded per drawn / extreme configuration
+    seed_labels: tuple = FEW[1:4]       # structured variants seeded per drawn / extreme configuration
 
 
 def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace:

@@ -183,6 +183,9 @@ class Lemma4(_PerToken):
     context_only = True
     space_overrides = {"loss": ("square", "logcosh", "pseudo_huber")}
     cause_text = LEMMA4_CAUSES
+    # first the labels that put every residual where the loss units are worst (non-square losses), then Lemma 2's
+    # (no column seeds: they probe Lemma 6's column sums, not the loss units)
+    seed_labels = ("worst-u", "worst-r", "aligned+-")
 
     def _parts(self, st, c, e, vals, n, rows):
         bound = vals[B.eps_l] + vals[B.L_l] * vals[B.E_r] * vals[B.eps_r]
