@@ -13,7 +13,8 @@ every n >= 1.  Its steps are the proof of Lemma 2 (3.9) written out:
     ||pbar(j) - p(j)||_2 <= sqrt(K_j) e_j               (norm equivalence)
 
 under the conditions that every pre-activation lies in [-R, R] (certified: B_v B_x <= R and
-B_v sqrt(K) (sup_{|t| <= rho_{j-1}} |r| + eps) <= R, with the sups as certified constants), then Lemma 3's
+B_v sqrt(K) max(sup_{|t| <= rho_{j-1}} |rbar|, sup_{|t| <= rho_{j-1}} |r|) <= R, with the sups as certified
+constants: the interpolant stays within its node values, so |pbar(j-1)[k]| needs no eps_r slack), then Lemma 3's
 |rbar'(j-1) - r'(j-1)| <= eps' + L_r' B_v ||pbar(j-1) - p(j-1)||_2 and Lemma 4's |g - u| <= eps_l + L_l e_N.  The
 constants eps, eps', L_r, L_r', L_l and the levels are sup-defined and proven by covers (Arb branch and bound);
 the conclusion compares the composed bound with the claim's bound at the claim's own constants (the certified sup
@@ -234,6 +235,10 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     # the chain's constants: certified upper bounds, strictly below the claim's certified errors where possible
     sups, values = [], {}
 
+    def top(j: int) -> str:
+        """a bound on |pbar_i(j)[k]| and |p_i(j)[k]|: the sups of |rbar| and |r| at layer j's pre-activations"""
+        return f"Max(lev_{j}, levbar_{j})"
+
     def add(name, fn, radius, margin, below=None):
         c = sup_constant(name, fn, "t", radius, data, functions, env_values=values, rel_margin=margin)
         if below is not None and Fraction(c["value"]) >= below:
@@ -246,8 +251,9 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
         add("L_r", "dr(t)", "R", Fraction(1, 10 ** 12))
         levels = []
         for j in range(1, N):
-            radius = "B_v*B_x" if j == 1 else f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)"
+            radius = "B_v*B_x" if j == 1 else f"B_v*sqrt(K)*{top(j - 1)}"
             add(f"lev_{j}", "r(t)", radius, Fraction(1, 10 ** 9))
+            add(f"levbar_{j}", "rbar(t)", radius, Fraction(1, 10 ** 9))
             levels.append(f"lev_{j}")
         if which in (3, 6, 7, 8):
             add("epsilon_rp", "dr(t) - rpbar(t)", "Rp", Fraction(1, 10 ** 9), c_epsp)
@@ -259,10 +265,11 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                              "identity": True, "value": "0"})
             else:
                 add("epsilon_l", "dphi(t) - ubar1(t)", "Zr", Fraction(1, 10 ** 9), exact(eps_l))
-            radius = "B_v*B_x" if N == 1 else f"B_v*sqrt(K)*(lev_{N - 1} + epsilon_r)"
+            radius = "B_v*B_x" if N == 1 else f"B_v*sqrt(K)*{top(N - 1)}"
             add(f"lev_{N}", "r(t)", radius, Fraction(1, 10 ** 9))
+            add(f"levbar_{N}", "rbar(t)", radius, Fraction(1, 10 ** 9))
             # residuals pbar_i(N)[k] - y_i[k] and p_i(N)[k] - y_i[k] lie in [-rho, rho]: phi' is L_l-Lipschitz there
-            add("L_l", "d2phi(t)", f"lev_{N} + epsilon_r + B_y", Fraction(1, 10 ** 12))
+            add("L_l", "d2phi(t)", f"{top(N)} + B_y", Fraction(1, 10 ** 12))
         if which in (6, 7, 8):
             # |g_i[k]| = |u(p_i(N), y_i)[k]| = |phi'(p_i(N)[k] - y_i[k])|: the exact network's |p_i(N)[k]| <= lev_N
             add("U_l", "dphi(t)", f"lev_{N} + B_y", Fraction(1, 10 ** 12))
@@ -272,20 +279,21 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     # conditions: every pre-activation (construction and exact) in [-R, R] (and [-Rp, Rp] for r')
     conds = [["layer 1", "|v_1k^T x_i| <= B_v B_x <= R", "B_v*B_x", "<=", "R"]]
     for j in range(2, N + 1):
-        conds.append([f"layer {j}", f"|v_{j}k^T pbar(j-1)| <= B_v sqrt(K) (sup_{{|t| <= rho_{j - 1}}} |r| + eps) <= R",
-                      f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "R"])
+        conds.append([f"layer {j}", f"|v_{j}k^T pbar(j-1)|, |v_{j}k^T p(j-1)| <= B_v sqrt(K) max(sup_{{|t| <= "
+                      f"rho_{j - 1}}} |rbar|, sup |r|) <= R",
+                      f"B_v*sqrt(K)*{top(j - 1)}", "<=", "R"])
     if which in (3, 6, 7, 8):
         conds.append(["layer 1 (r')", "B_v B_x <= R'", "B_v*B_x", "<=", "Rp"])
         for j in range(2, N + 1):
             conds.append([f"layer {j} (r')", "the same pre-activations in [-R', R']",
-                          f"B_v*sqrt(K)*(lev_{j - 1} + epsilon_r)", "<=", "Rp"])
+                          f"B_v*sqrt(K)*{top(j - 1)}", "<=", "Rp"])
     loss_needs = []
     if which in (4, 6, 7, 8) and not square:
         lifted = ", ".join(f"Abs(uA_{m}_0 + uA_{m}_1)" for m in range(len(a.u.units)))
         conds.append(["lifted units", "every unit of ubar has a_h1 = -a_h0, so ubar(t, y) = ubar1(t - y)",
                       f"Max({lifted}, 0)", "<=", "0"])
-        conds.append(["residuals", "|pbar_i(N)[k] - y_i[k]|, |p_i(N)[k] - y_i[k]| <= lev_N + eps_r + B_y <= the "
-                      "interpolant's radius", f"lev_{N} + epsilon_r + B_y", "<=", "Zr"])
+        conds.append(["residuals", "|pbar_i(N)[k] - y_i[k]|, |p_i(N)[k] - y_i[k]| <= max(lev_N, levbar_N) + B_y <= "
+                      "the interpolant's radius", f"{top(N)} + B_y", "<=", "Zr"])
         loss_needs = ["lifted units", "residuals"]
     quantities = [{"name": "e_1", "means": "max over prompts, tokens i, k of |pbar_i(1)[k] - p_i(1)[k]|",
                    "bound": "epsilon_r", "axiom": ["construction", "sup", "nonnegative"], "needs": ["layer 1"]}]
@@ -361,9 +369,9 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     if which == 8:
         # Theorem 1's gradient step (proof p. 30): A(j) = (1/2n) sum_{i in [n]} s_i(j) p_i(j-1)^T; the construction
         # sums over all n+1 tokens, and the query's term is 0 when its gated loss units are all inactive
-        gate = ", ".join(f"Abs(uA_{m}_0)*(lev_{N} + epsilon_r) + uA_{m}_2" for m in range(len(a.u.units)))
+        gate = ", ".join(f"Abs(uA_{m}_0)*{top(N)} + uA_{m}_2" for m in range(len(a.u.units)))
         conds.append(["query gate", "every unit of the gated loss MLP (C.14) is inactive at the query (t = 0, "
-                      f"y = 0, |pbar_{{n+1}}(N)[k]| <= lev_N + eps_r): |a_h0| (lev_N + eps_r) + a_h2 <= R3",
+                      f"y = 0, |pbar_{{n+1}}(N)[k]| <= levbar_N): |a_h0| max(lev_N, levbar_N) + a_h2 <= R3",
                       f"Max({gate}, 0)", "<=", "R3"])
         for j in range(1, N + 1):
             w = sh.width(j)
