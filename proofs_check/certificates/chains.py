@@ -195,6 +195,12 @@ def _claim_program(cfg, exprs: dict, consts: dict, extra_defs: dict | None = Non
     return prog, ren
 
 
+# the chain claims -> which chain: 2, 3, 4 Lemmas 2-4; 6 Lemma 6's B_s^R; 7 Lemma 6's error; 8 the gradient error
+CHAIN_CLAIMS = {"wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4,
+                "wu2025.lemma6.bound.columns_safe": 6, "wu2025.lemma6.error.columns_safe": 7,
+                "wu2025.theorem1.grad_error.columns_safe": 8, "wu2025.theorem4.columns_safe": 8}
+
+
 def chain_certificate(claim_id: str, config=None) -> tuple:
     cfg = _config(config)
     if cfg.radius != "safe":
@@ -202,9 +208,8 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     act = get_activation(cfg.activation)
     if not act.is_Ck(4):
         return None, f"activation {cfg.activation} is not C^4: the claim is not applicable"
-    which = {"wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4,
-             "wu2025.lemma6.bound.columns_safe": 6, "wu2025.lemma6.error.columns_safe": 7,
-             "wu2025.theorem1.grad_error.columns_safe": 8, "wu2025.theorem4.columns_safe": 8}[claim_id]
+    which = CHAIN_CLAIMS[claim_id]
+    uses_rp, uses_loss = which in (3, 6, 7, 8), which in (4, 6, 7, 8)     # Lemma 3's r' step, Lemma 4's loss step
     a, eps_r, eps_rp, eps_l = _setup(cfg)
     sh, N, K = cfg.shape, cfg.N, cfg.K
     R, Rp = a.R1, a.R2
@@ -229,7 +234,7 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
         functions["ubar1"] = {"args": ["t"], "body": text(sp.Add(*[
             sp.Symbol(f"uC_{m}") * Max0(sp.Symbol(f"uA_{m}_0") * sp.Symbol("t") + sp.Symbol(f"uA_{m}_2"))
             for m in range(len(a.u.units))], evaluate=False))}
-        data["Zr"] = q(_loss_interpolant(cfg).domain[1])
+        data["Zr"] = q(a.u.domain[1])     # residual_units keeps the 1-D interpolant's domain
     consts = _claim_constants(cfg, eps_r, eps_rp, eps_l)
     c_eps, c_epsp = exact(eps_r), exact(eps_rp)
     # the chain's constants: certified upper bounds, strictly below the claim's certified errors where possible
@@ -249,17 +254,15 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
     try:
         add("epsilon_r", "r(t) - rbar(t)", "R", Fraction(1, 10 ** 9), c_eps)
         add("L_r", "dr(t)", "R", Fraction(1, 10 ** 12))
-        levels = []
         for j in range(1, N):
             radius = "B_v*B_x" if j == 1 else f"B_v*sqrt(K)*{top(j - 1)}"
             add(f"lev_{j}", "r(t)", radius, Fraction(1, 10 ** 9))
             add(f"levbar_{j}", "rbar(t)", radius, Fraction(1, 10 ** 9))
-            levels.append(f"lev_{j}")
-        if which in (3, 6, 7, 8):
+        if uses_rp:
             add("epsilon_rp", "dr(t) - rpbar(t)", "Rp", Fraction(1, 10 ** 9), c_epsp)
         if which in (3, 7, 8):
             add("L_rp", "d2r(t)", "Rp", Fraction(1, 10 ** 12))
-        if which in (4, 6, 7, 8):
+        if uses_loss:
             if square:
                 sups.append({"name": "epsilon_l", "function": "ubar(t, y) - u(t, y)", "vars": ["t", "y"],
                              "identity": True, "value": "0"})
@@ -282,13 +285,13 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
         conds.append([f"layer {j}", f"|v_{j}k^T pbar(j-1)|, |v_{j}k^T p(j-1)| <= B_v sqrt(K) max(sup_{{|t| <= "
                       f"rho_{j - 1}}} |rbar|, sup |r|) <= R",
                       f"B_v*sqrt(K)*{top(j - 1)}", "<=", "R"])
-    if which in (3, 6, 7, 8):
+    if uses_rp:
         conds.append(["layer 1 (r')", "B_v B_x <= R'", "B_v*B_x", "<=", "Rp"])
         for j in range(2, N + 1):
             conds.append([f"layer {j} (r')", "the same pre-activations in [-R', R']",
                           f"B_v*sqrt(K)*{top(j - 1)}", "<=", "Rp"])
     loss_needs = []
-    if which in (4, 6, 7, 8) and not square:
+    if uses_loss and not square:
         lifted = ", ".join(f"Abs(uA_{m}_0 + uA_{m}_1)" for m in range(len(a.u.units)))
         conds.append(["lifted units", "every unit of ubar has a_h1 = -a_h0, so ubar(t, y) = ubar1(t - y)",
                       f"Max({lifted}, 0)", "<=", "0"])
@@ -321,12 +324,16 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                                          "nonnegative"], "needs": [f"layer {j} (r')", f"layer {j}"]})
             if which == 3:
                 exprs[j] = B.delta_rp()
-    if which in (6, 7, 8):
+    if uses_loss:
         quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |gbar_i[k] - "
-                                                  "u(p_i(N), y_i)[k]| (residuals in the interval of L_l)",
+                                                  "u(p_i(N), y_i)[k]| (the residuals lie in the interval of L_l: "
+                                                  "|pbar(N)[k]|, |p(N)[k]| <= max(lev_N, levbar_N), |y[k]| <= B_y)",
                            "bound": f"epsilon_l + L_l*e_{N}",
                            "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"]
                            + (["lifted units"] if loss_needs else []), "needs": [f"layer {N}", *loss_needs]})
+    if which == 4:
+        exprs[0] = B.delta_l()
+    if which in (6, 7, 8):
         quantities.append({"name": "ga", "means": "max over prompts, in-context tokens, k of |gbar_i[k]| and of "
                                                   "|g_i[k]| = |u(p_i(N), y_i)[k]| (|phi'| <= U_l on |z| <= lev_N + "
                                                   "B_y, which holds the exact residuals p_i(N)[k] - y_i[k])",
@@ -382,8 +389,8 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                                "needs": ["layer 1"] if j == 1 else [f"layer {j - 1}"]})
             prev = "0" if j == 1 else f"n_{j - 1}"
             quantities.append({"name": f"A_{j}", "means": f"max over prompts of ||Abar({j}) - A({j})||_F, A({j}) = "
-                                                          f"(1/2n) sum_{{i in [n]}} s_i({j}) p_i({j - 1})^T and Abar({j})"
-                                                          " the construction's step",
+                                                          f"(1/2n) sum_{{i in [n]}} s_i({j}) p_i({j - 1})^T and "
+                                                          f"Abar({j}) the construction's step",
                                "bound": f"(sqrt({w})*es_{j}*pn_{j} + sqrt({w})*m_{j}*{prev})/2",
                                "axiom": ["gradient step", "product difference", "Cauchy-Schwarz", "triangle",
                                          "nonnegative"], "needs": ["query gate", f"layer {j}"]})
@@ -392,16 +399,8 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
                            "bound": " + ".join(f"A_{j}" for j in range(1, N + 1)), "axiom": ["triangle",
                                                                                             "nonnegative"]})
         exprs[0] = B.eps_R
-    if which == 4:
-        quantities.append({"name": "gq", "means": "max over prompts, in-context tokens i in [n], k of |g_i[k] - "
-                                                  "u(p_i(N), y_i)[k]| (the residuals lie in the interval of L_l: "
-                                                  "|pbar(N)[k]|, |p(N)[k]| <= lev_N + eps, |y[k]| <= B_y)",
-                           "bound": f"epsilon_l + L_l*e_{N}",
-                           "axiom": ["construction", "sup", "mean value", "triangle", "nonnegative"]
-                           + (["lifted units"] if loss_needs else []), "needs": [f"layer {N}", *loss_needs]})
-        exprs[0] = B.delta_l()
     try:
-        prog, ren = _claim_program(cfg, exprs, consts, B.definitions_columns_safe(N) if which in (6, 7, 8) else None)
+        prog, ren = _claim_program(cfg, exprs, consts, B.definitions_columns_safe(N) if which >= 6 else None)
     except ValueError as exc:
         return None, f"the claim's constants could not be written exactly: {exc}"
     for j, e in exprs.items():
@@ -409,20 +408,16 @@ def chain_certificate(claim_id: str, config=None) -> tuple:
         lhs = {2: f"n_{j}", 3: f"dp_{j}", 4: "gq", 6: f"m_{j}", 7: f"es_{j}", 8: "G"}[which]
         concl.append([lhs, "<=", target])
     scope = (f"every prompt with ||x_i||_2 <= B_x = {cfg.Bx} for all n+1 tokens"
-             + (f", ||y_i||_2 <= B_y = {cfg.By}" if which in (4, 6, 7, 8) else "")
+             + (f", ||y_i||_2 <= B_y = {cfg.By}" if uses_loss else "")
              + f", every weight vector with ||v_jk||_2 <= B_v = {cfg.Bv} (every j, k), every n >= 1; for r = "
                f"{cfg.activation}, N = {N}, K = {K}, d_x = {cfg.d_in}, d_y = {cfg.d_out}, the construction's "
                f"approximants with {a.knots} knots on the safe radius R = {float(R):g}"
-             + (f", {cfg.loss} loss" if which in (4, 6, 7, 8) else ""))
+             + (f", {cfg.loss} loss" if uses_loss else ""))
     cert = base("chain", claim_id, BITS, data=data, functions=functions, axioms=AXIOMS, constants=sups,
                 program=prog, conditions=conds, quantities=quantities, conclusions=concl, scope=scope)
     res = check_certificate(cert)
     if not res.ok:
-        note = ""
-        if float(values["epsilon_r"]) > 0.1:
-            note = (f" (eps_r = {float(values['epsilon_r']):.4g} exceeds the slack 0.1 that the safe radius assumes, so "
-                    "the pre-activations are not shown to stay in [-R, R])")
-        return None, f"{claim_id} resists for this configuration: {res.reason}{note}"
+        return None, f"{claim_id} resists for this configuration: {res.reason}"
     return cert, "ok"
 
 
@@ -431,9 +426,7 @@ def certify_claim(claim_id: str, config=None) -> tuple:
     if config is None and claim_id != "wu2025.lemma6.error.safe":
         return None, (f"{claim_id}: Wu's certificates are per configuration (activation, sizes, constants, knots); "
                       "give one")
-    if claim_id in ("wu2025.lemma2.safe", "wu2025.lemma3.safe", "wu2025.lemma4.safe",
-                    "wu2025.lemma6.bound.columns_safe", "wu2025.lemma6.error.columns_safe",
-                    "wu2025.theorem1.grad_error.columns_safe", "wu2025.theorem4.columns_safe"):
+    if claim_id in CHAIN_CLAIMS:
         return chain_certificate(claim_id, config)
     if claim_id in ("wu2025.sup_error.r", "wu2025.sup_error.rp"):
         return sup_error_certificate(config, claim_id.rsplit(".", 1)[1])

@@ -646,11 +646,17 @@ def _worst_point(act: str, which: str, approx_key: tuple, reach: float, grid: in
         return 0.0
     from numeric.backends import torch_derivative
 
+    f, units = torch_derivative(get_activation(act), order), TorchUnits(ap)
+    return _grid_argmax(lambda z: units(z) - f(z), a, b, grid)
+
+
+def _grid_argmax(err, a: float, b: float, grid: int) -> float:
+    """argmax of |err(z)| over a uniform grid of [a, b] (float64; non-finite values count as 0)."""
     z = torch.linspace(a, b, grid, dtype=torch.float64)
     with torch.no_grad():
-        err = (TorchUnits(ap)(z) - torch_derivative(get_activation(act), order)(z)).abs()
-    err = torch.where(torch.isfinite(err), err, torch.zeros_like(err))
-    return float(z[int(torch.argmax(err))])
+        e = err(z).abs()
+    e = torch.where(torch.isfinite(e), e, torch.zeros_like(e))
+    return float(z[int(torch.argmax(e))])
 
 
 @lru_cache(maxsize=4096)
@@ -665,12 +671,8 @@ def _worst_residual(approx_key: tuple, lo: float, hi: float, grid: int = 4097) -
         return 0.5 * (lo + hi)
     from numeric.backends import torch_u
 
-    z = torch.linspace(a, b, grid, dtype=torch.float64)
-    units = TorchUnits(ap)
-    with torch.no_grad():
-        err = (units.gated(z, torch.zeros_like(z), torch.zeros_like(z)) - torch_u(get_loss(cfg.loss))(z, torch.zeros_like(z)))
-    err = torch.where(torch.isfinite(err), err.abs(), torch.zeros_like(err))
-    return float(z[int(torch.argmax(err))])
+    u, units = torch_u(get_loss(cfg.loss)), TorchUnits(ap)
+    return _grid_argmax(lambda z: units.gated(z, 0 * z, 0 * z) - u(z, 0 * z), a, b, grid)
 
 
 def worst_point_data(cfg: WuConfig, which: str, sign: float = 1.0, query: str = "ball") -> np.ndarray:
@@ -830,8 +832,8 @@ def seed_configs(sp_: ConfigSpace, base: WuConfig | None = None) -> list[tuple[s
 def _interleave_shapes(out: list[tuple[str, WuConfig]]) -> list[tuple[str, WuConfig]]:
     """The extreme configurations on diagonals of (shape x constant pattern): the first five meet every shape
     (small, wide-out, wide, deep, huge) and every constant pattern (tiny ... large-all) once, the next five the next
-    diagonal, ... (each diagonal with the next activation of its pairs), then each pair's further activations.  A budget that evaluates only the first seeds meets the
-    smallest and the largest sizes and constants."""
+    diagonal, ... (each diagonal with the next activation of its pairs), then each pair's further activations.  A
+    budget that evaluates only the first seeds meets the smallest and the largest sizes and constants."""
     given = [x for x in out if x[0] == "given"]
     lanes: dict = {}
     for label, cfg in out:
