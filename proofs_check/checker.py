@@ -35,6 +35,8 @@ Kinds:
 * ``chain``: a proof by composition, see ``check_chain``: certified constants, ``axioms`` (named mathematical
   lemmas, listed, not checked), axiom-justified bounds on named nonnegative quantities, side ``conditions``,
   and ``conclusions`` decided after substituting the bounds (monotone, so substitution is sound).
+* ``gradient``: a claimed explicit gradient of a network's empirical risk, see ``check_gradient``: the checker
+  builds the network and the risk itself and differentiates it (SymPy) in an undefined activation.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ import sympy
 from flint import arb, ctx, fmpq
 
 FORMAT = "icl-verify-certificate/1"
-KINDS = ("violation", "enclosure", "identity", "chain")
+KINDS = ("violation", "enclosure", "identity", "chain", "gradient")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 BUILTIN = ("exp", "log", "sqrt", "tanh", "erf", "Abs", "Max", "Min", "Heaviside", "sign", "DiracDelta", "besseli")
 RESERVED = set(BUILTIN) | {"E", "pi", "Integer", "Rational", "Symbol", "Add", "Mul", "Pow", "Float", "oo"}
@@ -902,8 +904,55 @@ def check_chain(cert: dict, cx: Context) -> str:
            f"axioms, {len(concl)} conclusions hold"
 
 
+MAX_PARAMS = 64
+
+
+def network_risk(net: dict):
+    """(2.1)-(2.2) from the sizes: p_i(j) = r(V_j p_i(j-1)), p_i(0) = x_i, V_j of rows v_jk (K_j x in_j: K_N = d_y, else
+    K; in_1 = d_x, else K) in w row-major (3.2); L_n = (1/2n) sum_i ||p_i(N) - y_i||^2.  -> (risk, [w_q], names)."""
+    need(isinstance(net, dict), "network must be an object")
+    d_in, d_out, K, N, n = (net.get(k) for k in ("d_in", "d_out", "K", "N", "n"))
+    need(all(type(v) is int and v >= 1 for v in (d_in, d_out, K, N, n)), "network sizes are integers >= 1")
+    need(N >= 2, "the lemma's networks have N >= 2 layers")
+    widths, fans = [K] * (N - 1) + [d_out], [d_in] + [K] * (N - 1)
+    P = sum(a * b for a, b in zip(widths, fans))
+    need(P <= MAX_PARAMS and n <= 4, f"at most {MAX_PARAMS} parameters and 4 tokens")
+    r, w, risk, mats, off = sympy.Function("r"), sympy.symbols(f"w_0:{P}"), sympy.Integer(0), [], 0
+    for Kj, inj in zip(widths, fans):
+        mats.append([w[off + k * inj:off + (k + 1) * inj] for k in range(Kj)])
+        off += Kj * inj
+    names = [f"w_{q}" for q in range(P)]
+    for i in range(n):
+        names += [f"x_{i}_{a}" for a in range(d_in)] + [f"y_{i}_{k}" for k in range(d_out)]
+        p = sympy.symbols(f"x_{i}_0:{d_in}")
+        for V in mats:
+            p = [r(sympy.Add(*[v * x for v, x in zip(row, p)])) for row in V]
+        risk += sympy.Add(*[(t - y) ** 2 for t, y in zip(p, sympy.symbols(f"y_{i}_0:{d_out}"))])
+    return risk / (2 * n), w, names
+
+
+def check_gradient(cert: dict, cx: Context) -> str:
+    """``networks``: a list of {``network``: {d_in, d_out, K, N, n}, ``claimed``: [one expression per w_q]} over the
+    symbols w_q, x_i_a, y_i_k and the functions r and dr (r').  Each network's risk is built by ``network_risk`` (not
+    read from the certificate) and differentiated, SymPy's Subs(Derivative(r(xi), xi), xi, z) written dr(z);
+    accepted iff claimed - dL_n/dw_q expands to 0 for every q (an identity in every weight, datum and in r)."""
+    nets, total, dr = cert.get("networks"), 0, sympy.Function("dr")
+    need(isinstance(nets, list) and nets and all(isinstance(x, dict) for x in nets), "networks: a list of objects")
+    for item in nets:
+        risk, w, names = network_risk(item.get("network"))
+        claimed, parser = item.get("claimed"), Parser(set(names), ("r", "dr"))
+        need(isinstance(claimed, list) and len(claimed) == len(w), f"claimed must hold {len(w)} expressions")
+        for q, (wq, text) in enumerate(zip(w, claimed)):
+            want = sympy.diff(risk, wq).replace(lambda a: isinstance(a, sympy.Subs) and len(a.point) == 1 and isinstance(
+                a.expr, sympy.Derivative) and a.expr.expr.func.__name__ == "r", lambda a: dr(a.point[0]))
+            got = sympy.sympify(str(parser.parse(text)))       # rebuilt with evaluation: a canonical tree
+            need(sympy.expand(got - want) == 0, f"{item['network']}: the claimed dL/dw_{q} is not the gradient")
+        total += len(w)
+    return f"gradient: {total} components of {len(nets)} networks equal SymPy's derivative of the rebuilt risk"
+
+
 CHECKS = {"violation": check_violation, "enclosure": check_enclosure, "identity": check_identity,
-          "chain": check_chain}
+          "chain": check_chain, "gradient": check_gradient}
 
 
 def check_certificate(data, path: str = "") -> CheckResult:

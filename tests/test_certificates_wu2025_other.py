@@ -112,9 +112,45 @@ def test_identity_certificates_of_the_certified_verdicts(claim_id):
     _reject(f, "does not simplify to 0")
 
 
-def test_lemma1_says_why_it_has_no_certificate():
-    cert, why = certify_claim("wu2025.lemma1")
-    assert cert is None and "undefined function" in why
+@pytest.mark.parametrize("claim_id", ["wu2025.lemma1", "wu2025.lemma15"])
+def test_lemma1_gradient_certificates_are_rebuilt_by_the_checker_and_forgeries_rejected(claim_id):
+    """The checker builds the network and L_n from the sizes, differentiates it in an undefined r and compares with
+    the claimed components (our Lemma 1 code): genuine accepted; a changed factor, r' for r, a dropped component,
+    a one-layer network, a planted wrong recursion (s(N) without r'(N-1)) rejected."""
+    import numpy as np
+    import sympy
+
+    from symbolic.network import NetworkShape, lemma1_terms
+
+    cert, why = certify_claim(claim_id)
+    assert cert is not None, why
+    r = check_certificate(cert)
+    assert r.ok and cert["whole_domain"] and r.kind == "gradient", r.reason
+    first = cert["networks"][0]["claimed"][0]
+    f = copy.deepcopy(cert)
+    f["networks"][0]["claimed"][0] = first.replace("/4", "/2", 1)
+    _reject(f, "is not the gradient")
+    f = copy.deepcopy(cert)
+    f["networks"][0]["claimed"][0] = first.replace("dr(", "r(", 1)
+    _reject(f, "is not the gradient")
+    f = copy.deepcopy(cert)
+    f["networks"][1]["claimed"].pop()
+    _reject(f, "claimed must hold")
+    f = copy.deepcopy(cert)
+    f["networks"][0]["network"]["N"] = 1
+    _reject(f, "N >= 2")
+    d_in, d_out, K, N = (cert["networks"][2]["network"][k] for k in ("d_in", "d_out", "K", "N"))
+    shape = NetworkShape(d_in, d_out, K, N)
+    w = np.array([sympy.Symbol(f"w_{q}") for q in range(shape.num_params)], dtype=object)
+    X = np.array([[sympy.Symbol(f"x_{i}_{a}") for a in range(d_in)] for i in range(2)], dtype=object)
+    Y = np.array([[sympy.Symbol(f"y_{i}_{k}") for k in range(d_out)] for i in range(2)], dtype=object)
+    wrong = lemma1_terms(shape, w, X, Y, sympy.Function("r"), lambda v: 1, lambda t, y: 2 * (t - y))  # r' := 1
+    f = copy.deepcopy(cert)
+    f["networks"][2]["claimed"] = [str(g) for g in wrong.grad]
+    _reject(f, "is not the gradient")
+
+
+def test_a_violation_that_cannot_be_certified_says_why():
     claim = get_claim("wu2025.corollary1_1")
     cert, why = certify_violation(claim, {}, None, 50)
     assert cert is None and "monotone" in why

@@ -675,17 +675,41 @@ def _apply_sparse(M, h: dict) -> dict:
     return out
 
 
-LEMMA1_WHY = ("an identity in an arbitrary activation r (an undefined function) and its derivative r', with the "
-              "gradient of the risk taken symbolically: the checker's expressions have no undefined functions and no "
-              "differentiation, so the SymPy replay cannot be expressed; the verdict stays the engine's")
+def lemma1(claim_id: str, config=None):
+    """Lemma 1 (or 15) on the claim's sizes, n = 2: the explicit gradient of ``symbolic.network.lemma1_terms`` (3.5)-
+    (3.7) with the square loss (u = 2(t - y)), in an undefined activation r and its derivative dr, every weight and
+    datum a symbol; the checker rebuilds the network and L_n from the sizes and differentiates it."""
+    from symbolic.network import NetworkShape, lemma1_terms
+
+    from ..audits.wu2025.findings import Lemma1, Lemma15
+
+    shapes = (Lemma15 if claim_id == "wu2025.lemma15" else Lemma1).shapes
+    r, dr = sp.Function("r"), sp.Function("dr")
+    nets = []
+    for d_in, d_out, K, N in shapes:
+        n = 2
+        shape = NetworkShape(d_in, d_out, K, N)
+        w = np.array([sp.Symbol(f"w_{q_}") for q_ in range(shape.num_params)], dtype=object)
+        X = np.array([[sp.Symbol(f"x_{i}_{a}") for a in range(d_in)] for i in range(n)], dtype=object)
+        Y = np.array([[sp.Symbol(f"y_{i}_{k}") for k in range(d_out)] for i in range(n)], dtype=object)
+        terms = lemma1_terms(shape, w, X, Y, r, dr, lambda t, y: 2 * (t - y))
+        nets.append({"network": {"d_in": d_in, "d_out": d_out, "K": K, "N": N, "n": n},
+                     "claimed": [text(g) for g in terms.grad]})
+    cert = base("gradient", claim_id, 128, networks=nets,
+                scope=(f"(d_x, d_y, K, N) in {[tuple(x) for x in shapes]}, n = 2, square loss: every component of "
+                       "Lemma 1's gradient (3.5)-(3.7) equals the derivative of L_n (2.2), as an identity in every "
+                       "weight, every datum and in the activation r (undefined)"),
+                whole_domain=True)
+    return cert, "ok"
+
 
 CLAIMS = {"wu2025.identity.lemma2": identity_group, "wu2025.identity.lemma6": identity_group,
           "wu2025.identity.theorem1": identity_group, "wu2025.lemma16.arithmetic": lemma16_arithmetic,
-          "wu2025.lemma5": lemma5, "wu2025.lemma1": None, "wu2025.lemma15": None}
+          "wu2025.lemma5": lemma5, "wu2025.lemma1": lemma1, "wu2025.lemma15": lemma1}
 
 
 def certify_claim(claim_id: str, config=None):
     fn = CLAIMS.get(claim_id)
     if fn is None:
-        return None, LEMMA1_WHY if claim_id in CLAIMS else f"no certificate builder for {claim_id}"
+        return None, f"no certificate builder for {claim_id}"
     return fn(claim_id, config)
