@@ -245,3 +245,20 @@ def test_a_non_square_loss_chain_is_certified_with_its_lifted_interpolant():
     c = copy.deepcopy(cert)
     c["data"]["Zr"] = "1/10"
     _reject(c, "condition 'residuals'")
+
+
+@pytest.mark.slow
+def test_a_violation_by_less_than_the_coarse_margin_is_certified_with_the_column_constants():
+    """wu2025.lemma6.error.columns fails by 1e-4 relative (its audit witness, tests/data/wu2025_columns): the approximation errors
+    bounded to 1e-3 do not close, to 1e-7 they do, with Lemma 6's constants of the column factor."""
+    import json
+    from pathlib import Path
+
+    rec = Path(__file__).parent / "data" / "wu2025_columns" / "wu2025.lemma6.error.columns.json"
+    inst = json.loads(rec.read_text())["instance"]
+    claim, ev = _evaluate("wu2025.lemma6.error.columns", inst)
+    assert ev.violates() and float(ev.ratio) < 1.001
+    cert, why = certify_violation(claim, inst, ev, 50)
+    assert cert is not None, why
+    r = check_certificate(cert)
+    assert r.ok and "violated" in r.reason

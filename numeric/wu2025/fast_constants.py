@@ -115,14 +115,47 @@ def round_up(x: Num, grid: int) -> Fraction:
     return Fraction(int(mpmath.ceil(v)), grid)
 
 
-def safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int) -> Fraction:
+CONTAIN_GRID = 10 ** 6
+
+
+def _interpolant_sup(act: str, R: Fraction, M: int, rho: Fraction) -> Num:
+    """sup_{|t| <= rho} |rbar| of the M-segment interpolant of r on [-R, R] (``constants._interpolant_sup``)."""
+    f = ACT[act][0][0]
+    taus = [-R + 2 * R * Fraction(q, M) for q in range(M + 1)]
+    vals = [f(mpmath.mpf(t.numerator) / t.denominator) for t in taus]
+    h = taus[1] - taus[0]
+
+    def at(t: Fraction):
+        q = min(max(0, int((t - taus[0]) / h)), M - 1)
+        frac = (t - taus[q]) / h
+        return vals[q] + (vals[q + 1] - vals[q]) * (mpmath.mpf(frac.numerator) / frac.denominator)
+
+    return Num(max([abs(at(rho)), abs(at(-rho))] + [abs(v) for t, v in zip(taus, vals) if -rho < t < rho]))
+
+
+def safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int, knots: int | None = None) -> Fraction:
+    """``constants.safe_radius``: the start R, then enlarged until the interpolant's pre-activation bounds fit
+    (``knots`` None, the --eps mode: Tie, the symbolic module decides)."""
+    if knots is None:
+        raise Tie()
     radii = [Num.rat(Bv) * Num.rat(Bx)]
     sqK = Num(mpmath.sqrt(K), Fraction(math.isqrt(K)) if math.isqrt(K) ** 2 == K else None)
     for _ in range(2, N + 1):
         s = sup_abs(act, 0, radii[-1])
         inner = Num(s.v + mpmath.mpf(1) / 10, s.q + SLACK if s.q is not None else None)
         radii.append(Num.rat(Bv) * sqK * inner)
-    return round_up(nmax(radii), SAFE_GRID)
+    R = round_up(nmax(radii), SAFE_GRID)
+    for _ in range(64):
+        rho = [round_up(Num.rat(Bv) * Num.rat(Bx), CONTAIN_GRID)]
+        for _ in range(2, N + 1):
+            if rho[-1] > R:
+                break
+            lev = nmax([sup_abs(act, 0, Num.rat(rho[-1])), _interpolant_sup(act, R, knots, rho[-1])])
+            rho.append(round_up(Num.rat(Bv) * sqK * lev, CONTAIN_GRID))
+        if max(rho) <= R:
+            return R
+        R = Fraction(math.ceil(max(rho) * SAFE_GRID), SAFE_GRID)
+    raise ValueError("no safe radius")
 
 
 LOSS = {
@@ -148,7 +181,7 @@ def primitives(cfg, dps: int = 30) -> tuple[dict, tuple]:
         R1 = nmax([Num.rat(Bv) * B_r, one])
         R2 = nmax([Num.rat(Bv) * B_rp, one])
         R3 = nmax([Num.rat(Bv) * B_r, Num.rat(By), one])
-        safe = safe_radius(act, Bv, Bx, cfg.K, cfg.N)
+        safe = safe_radius(act, Bv, Bx, cfg.K, cfg.N, cfg.knots)
         if cfg.radius == "safe":
             Rr = Rrp = safe
         elif cfg.radius == "paper":

@@ -124,20 +124,72 @@ def P(config: WuConfig) -> sp.Expr:
 # --- approximation radii (ours) --------------------------------------------------------------------------
 
 def safe_radius(config: WuConfig) -> sp.Rational:
-    """Ours: R_1 = B_v B_x, R_j = B_v sqrt(K) (sup_{|t|<=R_{j-1}} |r(t)| + 0.1) (j >= 2); max_j R_j rounded up.
+    """Ours: a radius R that contains every pre-activation v_jk^T p(j-1) of the construction and of the network.
 
-    Every pre-activation v_jk^T pbar(j-1) of the construction lies in [-R, R] as long as each approximant's
-    error is <= 0.1 (|v^T p| <= ||v||_2 ||p||_2 <= B_v sqrt(K) max_k |p[k]|); the paper's R1 omits the sqrt(K).
-    """
-    return _safe_radius_cached(config.activation, exact(config.Bv), exact(config.Bx), config.K, config.N)
+    Start from R_1 = B_v B_x, R_j = B_v sqrt(K) (sup_{|t|<=R_{j-1}} |r(t)| + 0.1) (j >= 2), max_j R_j rounded up to
+    1/100; then check it with the M-knot interpolant rbar of r that the construction builds on [-R, R]: rho_1 = B_v
+    B_x and rho_j = B_v sqrt(K) max(sup_{|t|<=rho_{j-1}} |r|, sup_{|t|<=rho_{j-1}} |rbar|) (rounded up to 1e-6) bound
+    |v_jk^T p(j-1)| (Cauchy-Schwarz: ||v|| <= B_v, ||p(j-1)||_2 <= sqrt(K) max_k |p(j-1)[k]|); while max_j rho_j > R,
+    R is enlarged to it (rounded up) and rbar rebuilt.  The 0.1 alone does not suffice: rbar stays within the node
+    values of its segments, and a segment can reach beyond rho_{j-1} (2R/M wide), so with few knots |rbar| exceeds
+    sup |r| by more than 0.1 (softplus, 4 knots: pre-activations up to 1.26 R).  The paper's R1 omits the sqrt(K)."""
+    return _safe_radius_cached(config.activation, exact(config.Bv), exact(config.Bx), config.K, config.N,
+                               config.knots, config.eps)
+
+
+CONTAIN_GRID = 10 ** 6          # ours: the pre-activation bounds rho_j of safe_radius are rounded up to 1e-6
+
+
+def _interpolant_sup(activation: str, R, M: int, rho) -> sp.Rational:
+    """sup_{|t| <= rho} |rbar(t)| for the M-segment interpolant of r on [-R, R] (rho <= R): the largest |rbar| at
+    +-rho and at the nodes inside (rbar is linear between nodes, its node values those of ``interpolant``)."""
+    from fractions import Fraction
+
+    from ..sum_of_relu import node_value, to_fraction, uniform_knots
+
+    act = get_activation(activation)
+    R, rho = to_fraction(R), to_fraction(rho)
+    taus = uniform_knots(R, M)
+    vals = [node_value(act.expr, T, t, 40) for t in taus]
+
+    def at(t: Fraction) -> Fraction:
+        q = min(max(0, int((t - taus[0]) / (taus[1] - taus[0]))), M - 1)
+        return vals[q] + (vals[q + 1] - vals[q]) * (t - taus[q]) / (taus[q + 1] - taus[q])
+
+    best = max(abs(at(rho)), abs(at(-rho)), *[abs(v) for t, v in zip(taus, vals) if -rho < t < rho])
+    return sp.Rational(best.numerator, best.denominator)
 
 
 @lru_cache(maxsize=256)
-def _safe_radius_cached(activation: str, Bv, Bx, K: int, N: int) -> sp.Rational:
+def _safe_radius_cached(activation: str, Bv, Bx, K: int, N: int, knots, eps) -> sp.Rational:
+    act = get_activation(activation)
     radii = [Bv * Bx]
     for _ in range(2, N + 1):
-        radii.append(Bv * sp.sqrt(K) * (get_activation(activation).sup_abs(0, -radii[-1], radii[-1]) + SLACK))
-    return round_up(_nmax(radii), SAFE_GRID)
+        radii.append(Bv * sp.sqrt(K) * (act.sup_abs(0, -radii[-1], radii[-1]) + SLACK))
+    R = round_up(_nmax(radii), SAFE_GRID)
+    for _ in range(64):
+        M = knots if knots is not None else _knots_for(activation, R, eps)
+        rho = [round_up(Bv * Bx, CONTAIN_GRID)]
+        for _ in range(2, N + 1):
+            if sp.N(rho[-1] - R, 30) > 0:
+                break
+            lev = _nmax([act.sup_abs(0, -rho[-1], rho[-1]), _interpolant_sup(activation, R, M, rho[-1])])
+            rho.append(round_up(Bv * sp.sqrt(K) * lev, CONTAIN_GRID))
+        worst = _nmax(rho)
+        if sp.N(worst - R, 30) <= 0:
+            return R
+        R = round_up(worst, SAFE_GRID)
+    raise ValueError(f"no safe radius: the pre-activation bound keeps growing (activation {activation}, B_v = {Bv}, "
+                     f"B_x = {Bx}, K = {K}, N = {N}, knots = {knots})")
+
+
+def _knots_for(activation: str, R, eps) -> int:
+    """The knot count the construction picks for --eps on [-R, R] (``approximants.knots_for_eps``)."""
+    from ..sum_of_relu import to_fraction
+    from .approximants import knots_for_eps
+
+    act, R = get_activation(activation), to_fraction(R)
+    return max(knots_for_eps(act.expr, T, R, eps), knots_for_eps(act.derivative(1), T, R, eps) if act.is_Ck(2) else 2)
 
 
 def approximation_radius(config: WuConfig, which: str) -> sp.Rational:

@@ -237,14 +237,16 @@ def paper_values(cfg: WuConfig, a: Approximants, eps_r, eps_rp, eps_l, dps: int)
 
 
 def _constants_key(cfg: WuConfig) -> tuple:
-    """The fields the primitive constants depend on (not n, eta, L, the knots: those enter as plain values)."""
-    return (cfg.activation, cfg.loss, cfg.Bv, cfg.Bx, cfg.By, cfg.K, cfg.N, cfg.d_in, cfg.d_out, str(cfg.radius))
+    """The fields the primitive constants depend on (not n, eta, L: those enter as plain values; the knots, and eps
+    without them, through the safe radius, which is checked with the construction's interpolant)."""
+    return (cfg.activation, cfg.loss, cfg.Bv, cfg.Bx, cfg.By, cfg.K, cfg.N, cfg.d_in, cfg.d_out, str(cfg.radius),
+            cfg.knots, cfg.eps if cfg.knots is None else None)
 
 
 def _key_config(key: tuple) -> WuConfig:
-    act, loss, Bv, Bx, By, K, N, d_in, d_out, radius = key
+    act, loss, Bv, Bx, By, K, N, d_in, d_out, radius, knots, eps = key
     return WuConfig(d_in=d_in, d_out=d_out, K=K, N=N, n=1, L=1, eta=1.0, Bv=Bv, Bx=Bx, By=By, activation=act,
-                    loss=loss, knots=2, radius=radius)
+                    loss=loss, knots=knots, eps=eps, radius=radius)
 
 
 @lru_cache(maxsize=2048)
@@ -292,7 +294,6 @@ def fast_paper_values(cfg: WuConfig, a: Approximants, eps_r, eps_rp, eps_l, dps:
 @lru_cache(maxsize=1024)
 def _radii(key: tuple) -> tuple:
     """(R of r, R of r', R3 of the gate, the residual radius of phi') of ``symbolic.wu2025.approximants``."""
-    act, loss, Bv, Bx, By, K, N, d_in, d_out, radius = key
     fast = _fast(key)
     if fast is not None:
         return fast[1]

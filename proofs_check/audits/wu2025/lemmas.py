@@ -21,7 +21,8 @@ from .common import QUERY_BALL
 
 PORTFOLIO = ("explore", "local", "cma", "gradient")
 SAFE_NOTE = ("our safe radius (ours): R_1 = B_v B_x, R_j = B_v sqrt(K)(sup_{|t|<=R_{j-1}}|r| + 1/10), rounded up to "
-             "1/100; the approximants are our interpolants on it")
+             "1/100, enlarged until the interpolant's own bounds rho_j = B_v sqrt(K) max(sup|r|, sup|rbar|) fit "
+             "(wu2025.ours.safe_radius); the approximants are our interpolants on it")
 BL_NOTE = "B_l (named, no formula in the paper) is ours: sup|u| + eps_l + L_l E_r eps_r (a bound on |g_bar| that the paper names without a formula)"
 
 

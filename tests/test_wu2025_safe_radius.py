@@ -1,0 +1,82 @@
+"""Our safe radius contains every pre-activation: the containment check that enlarges it, agreement of the symbolic
+and the fast (search) constants, and the claim wu2025.ours.safe_radius shown able to fail on the radius before the
+check (aligned weights took softplus pre-activations to 1.26 R there)."""
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from fractions import Fraction
+
+from numeric.wu2025 import fast_constants as F
+from proofs_check.audits.wu2025.common import config_dict
+from proofs_check.audits.wu2025.safe_radius import SafeRadius
+from proofs_check.registry import get_claim
+from symbolic.activations import get_activation
+from symbolic.wu2025 import constants as C
+from symbolic.wu2025.config import WuConfig
+
+WITNESS = ("softplus", 4, 8, 2.0, 0.5, 4)          # activation, N, K, B_v, B_x, knots
+
+
+def _config(act, N, K, Bv, Bx, M, radius="safe"):
+    return WuConfig(d_in=2, d_out=2, K=K, N=N, n=1, L=1, eta=0.5, Bv=Bv, Bx=Bx, By=1.0, activation=act,
+                    loss="square", knots=M, radius=radius)
+
+
+def _start_radius(act, N, K, Bv, Bx):
+    """The radius's first formula alone: R_1 = B_v B_x, R_j = B_v sqrt(K)(sup|r| + 1/10), rounded up."""
+    r = get_activation(act)
+    radii = [C.exact(Bv) * C.exact(Bx)]
+    for _ in range(2, N + 1):
+        radii.append(C.exact(Bv) * sp.sqrt(K) * (r.sup_abs(0, -radii[-1], radii[-1]) + C.SLACK))
+    return C.round_up(C._nmax(radii), C.SAFE_GRID)
+
+
+def _aligned(cfg):
+    """Every weight row along the vector it multiplies (all ones / sqrt(fan-in), norm B_v), x = B_x 1 / sqrt(d)."""
+    sh = cfg.shape
+    w = np.concatenate([np.full((sh.width(j), sh.fan_in(j)), cfg.Bv * (1 - 1e-12) / math.sqrt(sh.fan_in(j))).ravel()
+                        for j in range(1, cfg.N + 1)])
+    x = np.full((cfg.n + 1, cfg.d_in), cfg.Bx * (1 - 1e-12) / math.sqrt(cfg.d_in))
+    return {"config": config_dict(cfg), "prompt": {"x": x.tolist(), "y": [[0.0] * cfg.d_out] * cfg.n,
+                                                   "w0": w.tolist()}}
+
+
+def test_the_start_radius_is_enlarged_where_the_interpolant_overshoots_and_kept_elsewhere():
+    start = _start_radius(*WITNESS[:5])
+    assert start == sp.Rational(25961, 100)
+    R = C.safe_radius(_config(*WITNESS))
+    assert R > start                                          # 4 knots: enlarged
+    assert C.safe_radius(_config("sigmoid", 3, 16, 1.0, 1.0, 4)) == _start_radius("sigmoid", 3, 16, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("case", [WITNESS, ("gelu", 2, 2, 0.5, 1.0, 16), ("gelu", 3, 4, 2.0, 0.5, 2),
+                                  ("sigmoid", 3, 16, 1.0, 1.0, 4), ("tanh", 2, 1, 0.25, 0.001, 8),
+                                  ("softplus", 3, 2, 2.0, 0.5, 2)])
+def test_the_audits_radii_are_the_symbolic_safe_radius(case):
+    """The fast constants agree, or (a value within 1e-25 of its grid: gelu(R) = R (1 - 1e-30) at a node) defer to
+    the symbolic module; either way the audits' radius is the symbolic one."""
+    from proofs_check.audits.wu2025.common import _constants_key, _radii
+
+    act, N, K, Bv, Bx, M = case
+    sym = C.safe_radius(_config(*case))
+    want = Fraction(int(sym.p), int(sym.q))
+    try:
+        assert F.safe_radius(act, F.exact(Bv), F.exact(Bx), K, N, M) == want
+    except F.Tie:
+        assert case[0] == "gelu"
+    assert Fraction(_radii(_constants_key(_config(*case)))[0]) == want
+
+
+def test_the_claim_holds_on_the_safe_radius_and_fails_on_the_start_radius():
+    claim = get_claim("wu2025.ours.safe_radius")
+    ev = claim.evaluate(_aligned(_config(*WITNESS)), dps=30)
+    assert 0.99 < float(ev.ratio) <= 1 and not ev.violates()
+    start = _start_radius(*WITNESS[:5])
+
+    class StartRadius(SafeRadius):                 # the claim on the radius before the containment check
+        radius = str(float(start))
+
+    bad = StartRadius().evaluate(_aligned(_config(*WITNESS, radius=str(float(start)))), dps=30)
+    assert bad.violates() and float(bad.ratio) > 1.25
