@@ -284,3 +284,60 @@ def test_two_processes_with_different_hash_seeds_give_the_same_audit(tmp_path):
     for r in ra:
         if r.get("witness"):
             assert (a / r["witness"]).read_text() == (b / r["witness"]).read_text()
+
+
+class _Residue(planted.PlantedTrue):
+    """|sqrt(2)^2 - 2| against the bound 0: exactly 0, a rounding residue of about 10^-dps at dps digits."""
+
+    id = "planted.residue"
+    methods = __import__("proofs_check.methods", fromlist=["Grid"]).Grid()
+    hypotheses = ()
+
+    def grid(self, ctx):
+        return [{"x": 2}]
+
+    def size(self, instance):
+        return 1
+
+    def evaluate(self, instance, dps=None):
+        import mpmath
+
+        x = mpmath.mpf(instance["x"])
+        return Evaluation(abs(mpmath.sqrt(x) ** 2 - x), mpmath.mpf(0), {})
+
+
+class _Tiny(_Residue):
+    """A real excess of 1e-40 over the bound 0: below 10^(-dps/2) of the scale, but it does not shrink."""
+
+    id = "planted.tiny_excess"
+
+    def evaluate(self, instance, dps=None):
+        import mpmath
+
+        return Evaluation(mpmath.mpf(10) ** -40, mpmath.mpf(0), {})
+
+
+def test_a_rounding_residue_over_a_zero_bound_is_no_violation_but_a_tiny_real_excess_is(tmp_path):
+    import mpmath
+
+    with mpmath.workdps(50):
+        assert _Residue().evaluate({"x": 2}).violates()          # what a bare 50-digit comparison says
+    res = judge(_Residue(), _ctx(tmp_path))
+    assert res.outcome is Outcome.VERIFIED, res.summary
+    tiny = judge(_Tiny(), _ctx(tmp_path))
+    assert tiny.outcome is Outcome.VIOLATED, tiny.summary
+
+
+class _Infinite(_Residue):
+    """An infinite observed (e.g. a count of non-conforming shapes over a 0 tolerance, ratio inf): no residue."""
+
+    id = "planted.infinite_excess"
+
+    def evaluate(self, instance, dps=None):
+        import mpmath
+
+        return Evaluation(mpmath.inf, mpmath.mpf(0), {})
+
+
+def test_an_infinite_excess_is_never_taken_for_a_rounding_residue(tmp_path):
+    assert judge(_Infinite(), _ctx(tmp_path)).outcome is Outcome.VIOLATED

@@ -80,3 +80,13 @@ def test_the_claim_holds_on_the_safe_radius_and_fails_on_the_start_radius():
 
     bad = StartRadius().evaluate(_aligned(_config(*WITNESS, radius=str(float(start)))), dps=30)
     assert bad.violates() and float(bad.ratio) > 1.25
+
+
+def test_lemma2_safe_chain_is_certified_at_the_configuration_where_the_old_radius_leaked():
+    """The chain's containment conditions (B_v sqrt(K) max(sup|r|, sup|rbar|) <= R, layer by layer) now hold there."""
+    from proofs_check.certificates.chains import chain_certificate
+    from proofs_check.checker import check_certificate
+
+    cert, why = chain_certificate("wu2025.lemma2.safe", _config(*WITNESS))
+    assert cert is not None, why
+    assert check_certificate(cert).ok

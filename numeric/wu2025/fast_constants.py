@@ -118,19 +118,22 @@ def round_up(x: Num, grid: int) -> Fraction:
 CONTAIN_GRID = 10 ** 6
 
 
-def _interpolant_sup(act: str, R: Fraction, M: int, rho: Fraction) -> Num:
-    """sup_{|t| <= rho} |rbar| of the M-segment interpolant of r on [-R, R] (``constants._interpolant_sup``)."""
+NODE_SLACK = Fraction(1, 10 ** 30)
+
+
+def _interpolant_ends(act: str, R: Fraction, M: int, rho: Fraction) -> Num:
+    """max |rbar(+-rho)| of the M-segment interpolant of r on [-R, R] (``constants._interpolant_ends``)."""
     f = ACT[act][0][0]
-    taus = [-R + 2 * R * Fraction(q, M) for q in range(M + 1)]
-    vals = [f(mpmath.mpf(t.numerator) / t.denominator) for t in taus]
-    h = taus[1] - taus[0]
+    h = 2 * R / M
 
     def at(t: Fraction):
-        q = min(max(0, int((t - taus[0]) / h)), M - 1)
-        frac = (t - taus[q]) / h
-        return vals[q] + (vals[q + 1] - vals[q]) * (mpmath.mpf(frac.numerator) / frac.denominator)
+        q = min(max(0, int((t + R) / h)), M - 1)
+        a, b = -R + q * h, -R + (q + 1) * h
+        va, vb = (f(mpmath.mpf(x.numerator) / x.denominator) for x in (a, b))
+        frac = (t - a) / h
+        return va + (vb - va) * (mpmath.mpf(frac.numerator) / frac.denominator)
 
-    return Num(max([abs(at(rho)), abs(at(-rho))] + [abs(v) for t, v in zip(taus, vals) if -rho < t < rho]))
+    return Num(max(abs(at(rho)), abs(at(-rho))))
 
 
 def safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int, knots: int | None = None) -> Fraction:
@@ -150,7 +153,10 @@ def safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int, knots: int
         for _ in range(2, N + 1):
             if rho[-1] > R:
                 break
-            lev = nmax([sup_abs(act, 0, Num.rat(rho[-1])), _interpolant_sup(act, R, knots, rho[-1])])
+            s0 = sup_abs(act, 0, Num.rat(rho[-1]))
+            lev = nmax([Num(s0.v * (1 + mpmath.mpf(NODE_SLACK.numerator) / NODE_SLACK.denominator),
+                            s0.q * (1 + NODE_SLACK) if s0.q is not None else None),
+                        _interpolant_ends(act, R, knots, rho[-1])])
             rho.append(round_up(Num.rat(Bv) * sqK * lev, CONTAIN_GRID))
         if max(rho) <= R:
             return R

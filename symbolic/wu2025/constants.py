@@ -140,23 +140,27 @@ def safe_radius(config: WuConfig) -> sp.Rational:
 CONTAIN_GRID = 10 ** 6          # ours: the pre-activation bounds rho_j of safe_radius are rounded up to 1e-6
 
 
-def _interpolant_sup(activation: str, R, M: int, rho) -> sp.Rational:
-    """sup_{|t| <= rho} |rbar(t)| for the M-segment interpolant of r on [-R, R] (rho <= R): the largest |rbar| at
-    +-rho and at the nodes inside (rbar is linear between nodes, its node values those of ``interpolant``)."""
-    from fractions import Fraction
+NODE_SLACK = sp.Rational(1, 10 ** 30)   # the interpolant's node values are r rounded to 40 digits
 
-    from ..sum_of_relu import node_value, to_fraction, uniform_knots
+
+def _interpolant_ends(activation: str, R, M: int, rho) -> sp.Rational:
+    """max |rbar(+-rho)| for the M-segment interpolant of r on [-R, R] (rho <= R), from the two nodes of each
+    segment holding +-rho (node values as ``interpolant`` rounds them); with sup_{|t|<=rho} |r| (1 + 1e-30), which
+    bounds every node value inside, this is sup_{|t|<=rho} |rbar| (rbar is linear between nodes).  Four node
+    values, whatever M."""
+    from ..sum_of_relu import node_value, to_fraction
 
     act = get_activation(activation)
     R, rho = to_fraction(R), to_fraction(rho)
-    taus = uniform_knots(R, M)
-    vals = [node_value(act.expr, T, t, 40) for t in taus]
+    h = 2 * R / M
 
-    def at(t: Fraction) -> Fraction:
-        q = min(max(0, int((t - taus[0]) / (taus[1] - taus[0]))), M - 1)
-        return vals[q] + (vals[q + 1] - vals[q]) * (t - taus[q]) / (taus[q + 1] - taus[q])
+    def at(t):
+        q = min(max(0, int((t + R) / h)), M - 1)
+        a, b = -R + q * h, -R + (q + 1) * h
+        va, vb = node_value(act.expr, T, a, 40), node_value(act.expr, T, b, 40)
+        return va + (vb - va) * (t - a) / h
 
-    best = max(abs(at(rho)), abs(at(-rho)), *[abs(v) for t, v in zip(taus, vals) if -rho < t < rho])
+    best = max(abs(at(rho)), abs(at(-rho)))
     return sp.Rational(best.numerator, best.denominator)
 
 
@@ -173,7 +177,8 @@ def _safe_radius_cached(activation: str, Bv, Bx, K: int, N: int, knots, eps) -> 
         for _ in range(2, N + 1):
             if sp.N(rho[-1] - R, 30) > 0:
                 break
-            lev = _nmax([act.sup_abs(0, -rho[-1], rho[-1]), _interpolant_sup(activation, R, M, rho[-1])])
+            lev = _nmax([act.sup_abs(0, -rho[-1], rho[-1]) * (1 + NODE_SLACK),
+                         _interpolant_ends(activation, R, M, rho[-1])])
             rho.append(round_up(Bv * sp.sqrt(K) * lev, CONTAIN_GRID))
         worst = _nmax(rho)
         if sp.N(worst - R, 30) <= 0:
