@@ -154,8 +154,8 @@ class ChainSpace:
         first (small Gamma: nearly equal softmax weights; small ||C3||, large ||Y||: the E_q term, which the c step
         does not attain, is the smallest part of E_p1) with every method, then the other seven corners, the methods
         in turn."""
-        tight = (-3.0, -3.0, 3.0)
-        corners = [tight] + [c for c in itertools.product((-3.0, 3.0), repeat=3) if c != tight]
+        tight = (-10.0, -10.0, 10.0)       # raw coordinates: sigmoid(+-10) puts each constant at its range's end
+        corners = [tight] + [c for c in itertools.product((-10.0, 10.0), repeat=3) if c != tight]
         aligned, k = [], 0
         for corner in corners:
             for L, d in sizes:
