@@ -141,3 +141,19 @@ def test_lemma3_6_seeds_start_where_its_bound_is_nearly_attained_and_stay_nondeg
         assert float(ev.bound) > 0 and not ev.violates()
     plain, before = ChainSpace(k2s=("2d", "d")).seeds(), ChainSpace(k2s=("2d", "d"), aligned=True).seeds()
     assert len(plain) == 36 and [c.key() for c in before[-36:]] == [c.key() for c in plain]
+
+
+def test_gatmiry_gradient_dominance_seeds_start_at_the_edge_of_its_hypothesis():
+    """The first seeds sit where L(cI) = 2 L* (1 + 1e-8): inside the hypothesis, at its boundary, and one of them
+    reaches 0.0488 (n = 20, d = 10, L = 4), above the 0.0471 a 10000-evaluation search had found."""
+    from proofs_check.audits.gatmiry2024 import _ray_poly
+    from proofs_check.engine import float_ratios
+    from proofs_check.registry import get_claim
+
+    claim = get_claim("gatmiry2024.theorem34.gradient_dominance")
+    space = claim.search_space(None)
+    first = [space.decode(c) for c in space.seeds[:72]]
+    for inst in first[:6]:
+        g, _, Ls = _ray_poly(inst["n"], inst["d"], inst["L"])
+        assert 1 <= g(inst["c"]) / (2 * Ls) < 1 + 1e-6
+    assert max(float_ratios(claim, first)) > 0.0485

@@ -223,6 +223,13 @@ def _ray_poly(n: int, d: int, L: int):
     return g, g.deriv(), float(gat.c_star(n, d, L)["loss"])
 
 
+def _hypothesis_edges(n: int, d: int, L: int, margin: float = 1e-8) -> list[float]:
+    """The c in [-1, 2.5] where g(c) = 2 L* (1 + margin), in increasing order (float64 roots of the ray polynomial)."""
+    g, _, Ls = _ray_poly(n, d, L)
+    roots = (g - np.poly1d([2 * Ls * (1 + margin)])).roots
+    return sorted(float(r.real) for r in roots if abs(r.imag) < 1e-9 and -1 <= r.real <= 2.5)
+
+
 def _ray_loss_ok(inst):
     n, d, L = inst["n"], inst["d"], inst["L"]
     r = gat.c_star(n, d, L)
@@ -277,9 +284,13 @@ class Theorem34GradientDominance(Claim):
             except ValueError:
                 return False
 
-        seeds = [s for s in (Candidate({"n": n, "d": d, "L": L}, np.array([c]))
-                             for d in (10, 1) for c in (0.25, 0.5, -1.0, 2.5, 0.0, 1.5) for L in (2, 3, 4)
-                             for n in (5, 10, 20, 40, 100, 1000)) if inside(s)]
+        # first the boundary of the hypothesis, where the loss is smallest for the gradient: for the largest and the
+        # smallest d, every n and L, both c with L(cI) = 2 L* (1 + 1e-8) (the edges of the 'not tiny' region)
+        edges = [Candidate({"n": n, "d": d, "L": L}, np.array([c])) for d in (10, 1) for n in (5, 10, 20, 40, 100, 1000)
+                 for L in (2, 3, 4) for c in _hypothesis_edges(n, d, L)]
+        seeds = [s for s in edges + [Candidate({"n": n, "d": d, "L": L}, np.array([c]))
+                                     for d in (10, 1) for c in (0.25, 0.5, -1.0, 2.5, 0.0, 1.5) for L in (2, 3, 4)
+                                     for n in (5, 10, 20, 40, 100, 1000)] if inside(s)]
         return SearchSpace(sample, decode, seeds=seeds, step=0.2,
                            description="A = c I, c in [-1, 2.5], with L(cI) >= 2 L*")
 
