@@ -196,8 +196,8 @@ def _confirm(claim: Claim, inst: dict, ctx: AuditContext, method, dps: int | Non
     with mpmath.workdps(dps):
         ev = claim.evaluate(inst, dps=dps)
         violated, holds = ev.violates(), ev.holds()
-    if violated and _residue_like(ev, dps):
-        violated, holds = _residue_check(claim, inst, ev, dps)
+    if violated and _rounding_residue(claim, inst, ev, dps):
+        violated, holds = False, True
     if ctx.memo is not None:
         ctx.memo[key] = (ev, checks, violated, holds)
     return _Judged(inst, checks, ev, method, violated, holds)
@@ -217,27 +217,23 @@ def _excess(ev: Evaluation):
     return o - b, max(mpmath.mpf(1), abs(o), abs(b))
 
 
-def _residue_like(ev: Evaluation, dps: int) -> bool:
-    """The excess over the bound is below 10^(-dps/2) of the values' scale: it may be a rounding residue of the
-    dps-digit evaluation (a real violation exceeds the bound by far more: the audits' smallest is 1e-4 relative)."""
+def _rounding_residue(claim: Claim, inst: dict, ev: Evaluation, dps: int) -> bool:
+    """True when the excess of observed over the bound is a rounding residue of the dps-digit evaluation: below
+    10^(-dps/2) of the values' scale (a real violation exceeds the bound by far more: the audits' smallest is 1e-4
+    relative) and, evaluated again at dps + RESIDUE_EXTRA digits, shrunk by at least 10^(RESIDUE_EXTRA/2) (recorded
+    in the details); then the exact value meets the bound.  An excess that stays is a violation."""
     ex = _excess(ev)
-    return ex is not None and 0 < ex[0] <= ex[1] * mpmath.mpf(10) ** (-(dps // 2))
-
-
-def _residue_check(claim: Claim, inst: dict, ev: Evaluation, dps: int) -> tuple[bool, bool]:
-    """(violated, holds) after evaluating again at dps + RESIDUE_EXTRA digits: an excess that shrinks by at least
-    10^(RESIDUE_EXTRA/2) is a rounding residue of a quantity whose exact value meets the bound (recorded in the
-    details); one that stays is a violation."""
+    if ex is None or not 0 < ex[0] <= ex[1] * mpmath.mpf(10) ** (-(dps // 2)):
+        return False
     hi = dps + RESIDUE_EXTRA
     with mpmath.workdps(hi):
-        ev2 = claim.evaluate(inst, dps=hi)
-    ex1, ex2 = _excess(ev)[0], _excess(ev2)
-    if ex2 is not None and ex2[0] <= ex1 * mpmath.mpf(10) ** (-(RESIDUE_EXTRA // 2)) and ex2[0] < ex1:
-        if isinstance(ev.details, dict):
-            ev.details["precision_residue"] = {f"excess at {dps} digits": mpmath.nstr(ex1, 6),
-                                               f"excess at {hi} digits": mpmath.nstr(ex2[0], 6)}
-        return False, True
-    return True, False
+        ex2 = _excess(claim.evaluate(inst, dps=hi))
+    if ex2 is None or ex2[0] > ex[0] * mpmath.mpf(10) ** (-(RESIDUE_EXTRA // 2)):
+        return False
+    if isinstance(ev.details, dict):
+        ev.details["precision_residue"] = {f"excess at {dps} digits": mpmath.nstr(ex[0], 6),
+                                           f"excess at {hi} digits": mpmath.nstr(ex2[0], 6)}
+    return True
 
 
 def _left_s(ctx: AuditContext, t0: float) -> float | None:

@@ -481,15 +481,11 @@ def wu_sizes(cfg) -> dict:
 
 def _knots_for_eps(cfg) -> int:
     """The knots --eps asks for (the construction's own rule), without building anything."""
-    from symbolic.activations import T, get_activation
-    from symbolic.wu2025.approximants import knots_for_eps, radii
+    from symbolic.wu2025.approximants import construction_knots, radii
 
-    act = get_activation(cfg.activation)
     try:
         R1, R2, _ = radii(cfg)
-        M = knots_for_eps(act.expr, T, R1, cfg.eps)
-        if act.is_Ck(2):
-            M = max(M, knots_for_eps(act.derivative(1), T, R2, cfg.eps))
+        M = construction_knots(cfg.activation, R1, R2, cfg.eps)
     except (OverflowError, ValueError, ZeroDivisionError):   # the prediction overflows: more knots than can be built
         return KNOTS_UNBUILDABLE
     return int(min(M, KNOTS_UNBUILDABLE))

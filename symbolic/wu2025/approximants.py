@@ -50,6 +50,13 @@ def knots_for_eps(target: sp.Expr, var: sp.Symbol, R: Fraction, eps: float) -> i
     return max(2, math.ceil(math.sqrt(pred_1 / eps)))
 
 
+def construction_knots(activation: str, R1, R2, eps: float) -> int:
+    """The knot count for --eps: the smallest M whose prediction meets eps for r on [-R1, R1] and r' on [-R2, R2]."""
+    act = get_activation(activation)
+    return max(knots_for_eps(act.expr, T, to_fraction(R1), eps),
+               knots_for_eps(act.derivative(1), T, to_fraction(R2), eps) if act.is_Ck(2) else 2)
+
+
 def radii(cfg: WuConfig) -> tuple[Fraction, Fraction, Fraction]:
     """(R for r, R for r', R3 of the gate) for the configured radius mode (``constants``: paper or ours)."""
     from . import constants as C
@@ -64,11 +71,7 @@ def build_approximants(cfg: WuConfig) -> Approximants:
     act, loss = get_activation(cfg.activation), get_loss(cfg.loss)
     R1, R2, R3 = radii(cfg)
     rp_expr = act.derivative(1)
-    if cfg.knots is not None:
-        M = cfg.knots
-    else:
-        M = max(knots_for_eps(act.expr, T, R1, cfg.eps),
-                knots_for_eps(rp_expr, T, R2, cfg.eps) if act.is_Ck(2) else 2)
+    M = cfg.knots if cfg.knots is not None else construction_knots(cfg.activation, R1, R2, cfg.eps)
     r_bar = interpolant(act.expr, T, R1, M)
     rp_bar = interpolant(rp_expr, T, R2, M)
     if loss.name == "square":

@@ -166,35 +166,27 @@ def _interpolant_ends(activation: str, R, M: int, rho) -> sp.Rational:
 
 @lru_cache(maxsize=256)
 def _safe_radius_cached(activation: str, Bv, Bx, K: int, N: int, knots, eps) -> sp.Rational:
+    from .approximants import construction_knots
+
     act = get_activation(activation)
     radii = [Bv * Bx]
     for _ in range(2, N + 1):
         radii.append(Bv * sp.sqrt(K) * (act.sup_abs(0, -radii[-1], radii[-1]) + SLACK))
     R = round_up(_nmax(radii), SAFE_GRID)
     for _ in range(64):
-        M = knots if knots is not None else _knots_for(activation, R, eps)
+        M = knots if knots is not None else construction_knots(activation, R, R, eps)
         rho = [round_up(Bv * Bx, CONTAIN_GRID)]
         for _ in range(2, N + 1):
-            if sp.N(rho[-1] - R, 30) > 0:
+            if rho[-1] > R:                 # rationals: compared exactly
                 break
             lev = _nmax([act.sup_abs(0, -rho[-1], rho[-1]) * (1 + NODE_SLACK),
                          _interpolant_ends(activation, R, M, rho[-1])])
             rho.append(round_up(Bv * sp.sqrt(K) * lev, CONTAIN_GRID))
-        worst = _nmax(rho)
-        if sp.N(worst - R, 30) <= 0:
+        if max(rho) <= R:
             return R
-        R = round_up(worst, SAFE_GRID)
+        R = round_up(max(rho), SAFE_GRID)
     raise ValueError(f"no safe radius: the pre-activation bound keeps growing (activation {activation}, B_v = {Bv}, "
                      f"B_x = {Bx}, K = {K}, N = {N}, knots = {knots})")
-
-
-def _knots_for(activation: str, R, eps) -> int:
-    """The knot count the construction picks for --eps on [-R, R] (``approximants.knots_for_eps``)."""
-    from ..sum_of_relu import to_fraction
-    from .approximants import knots_for_eps
-
-    act, R = get_activation(activation), to_fraction(R)
-    return max(knots_for_eps(act.expr, T, R, eps), knots_for_eps(act.derivative(1), T, R, eps) if act.is_Ck(2) else 2)
 
 
 def approximation_radius(config: WuConfig, which: str) -> sp.Rational:

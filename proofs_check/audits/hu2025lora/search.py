@@ -126,13 +126,11 @@ class ChainSpace:
 
     def seeds(self, count: int = 88) -> list[Candidate]:
         """The referee's first tries: for a space of E_p1's claims (``aligned``), on each size (the largest, the
-        smallest, then the two mixed ones) the instances on which every step of the bound's derivation is tight (``aligned_vector``) at the smallest degree
-        (the largest polynomial error), at the eight corners of (Gamma, ||C3||_max, ||Y||_max), the tightest one
-        first with every method;
-        then near the corners of every tanh box (raw coordinates +-2, tanh(2) = 0.96 of the box's edge, not
-        saturated, with fixed random signs and a N(0, 1/4) jitter: equal magnitudes or constant signs alone make the
-        matrices degenerate, with bounds of 0 and float64 artefacts) and a point at +-1 between, every method and
-        the smallest and largest degree in turn."""
+        smallest, then the two mixed ones) the instances on which every step of the bound's derivation is tight
+        (``aligned_seeds``); then near the corners of every tanh box (raw coordinates +-2, tanh(2) = 0.96 of the
+        box's edge, not saturated, with fixed random signs and a N(0, 1/4) jitter: equal magnitudes or constant
+        signs alone make the matrices degenerate, with bounds of 0 and float64 artefacts) and a point at +-1
+        between, every method and the smallest and largest degree in turn."""
         rng = np.random.default_rng(3)
         probe = self.sample(np.random.default_rng(0)).discrete      # the space's other discrete choices
         sizes = ((max(self.Ls), max(self.ds)), (min(self.Ls), min(self.ds)), (max(self.Ls), min(self.ds)),
@@ -207,10 +205,6 @@ class FullSpace(ChainSpace):
         r = int(rng.integers(1, d))
         disc = {"L": L, "d": d, "r": r, "g": int(rng.choice(self.gs)), "method": str(rng.choice(BD.METHODS))}
         return Candidate(disc, rng.normal(0, 1, self.vector_size(L, d, r)))
-
-    def aligned_seeds(self, sizes, probe) -> list[Candidate]:
-        """None: ``aligned_vector`` is the layout of (3.3)'s instances, not of Def. A.1's."""
-        return []
 
     def vector_size(self, L: int, d: int, r: int) -> int:
         return 4 * L * d + 3 * d * d + 6 * d * r + 2

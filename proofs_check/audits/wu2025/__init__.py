@@ -3,7 +3,8 @@
 Claims of the paper are encoded as printed (source kind 'paper'); a corrected or restricted reading is a
 separate claim with source kind 'ours'.  Claim modules: ``lemmas`` (one block: Lemmas 2-4, 6, the gradient
 error; on ``block``), ``theorem1`` (Theorem 1 as stated, Corollary 1.1), ``lemma14``, ``norms`` ((B.1)/(3.19)),
-``safe_radius`` (our radius's containment), ``findings`` (Lemmas 1, 5, 15, the query gate, the proofs' identities, resources, ReLU); ``softmax`` and ``appg``
+``safe_radius`` (our radius's containment), ``findings`` (Lemmas 1, 5, 15, the query gate, the proofs' identities,
+resources, ReLU); ``softmax`` and ``appg``
 (Theorem 2 / Lemma 16, Appendix G); ``figures`` (Section 5 and Appendix F's reported statements, undecidable
 in an audit: the paper's setting is a GPU pretraining run).  The construction claims share the witness pool ``wu2025.construction``.
 """
@@ -22,7 +23,8 @@ from .safe_radius import SAFE_RADIUS_CLAIMS
 from .softmax import SOFTMAX_CLAIMS
 from .theorem1 import THEOREM1_CLAIMS
 
-CORE_CLAIMS = FINDING_CLAIMS[:3] + LEMMA_CLAIMS + SAFE_RADIUS_CLAIMS + NORM_CLAIMS + THEOREM1_CLAIMS + LEMMA14_CLAIMS + FINDING_CLAIMS[3:]
+CORE_CLAIMS = (FINDING_CLAIMS[:3] + LEMMA_CLAIMS + SAFE_RADIUS_CLAIMS + NORM_CLAIMS + THEOREM1_CLAIMS + LEMMA14_CLAIMS
+               + FINDING_CLAIMS[3:])
 CLAIMS = CORE_CLAIMS + list(SOFTMAX_CLAIMS) + list(APPG_CLAIMS) + FIGURE_CLAIMS
 
 

@@ -60,17 +60,10 @@ class SafeRadius(BlockClaim):
 
 def _pre_activations(cfg, pr: Prompt, p: list) -> list:
     """z(j) = p(j-1) V_j^T (tokens as rows) at the working precision, from the prompt's w and the layer outputs."""
-    shape = cfg.shape
-    w = [mpmath.mpf(v) for v in np.asarray(pr.w0, float).reshape(-1)] if not isinstance(pr.w0[0], mpmath.mpf) \
-        else list(pr.w0)
+    w = np.array([mpmath.mpf(v) for v in np.asarray(pr.w0, float).reshape(-1)], dtype=object)
     x = np.array([[mpmath.mpf(v) for v in row] for row in np.asarray(pr.x, float)], dtype=object)
     inputs = [x] + [np.asarray(a, dtype=object) for a in p[:-1]]
-    out = []
-    for j in range(1, shape.N + 1):
-        sl = shape.layer_slice(j)
-        V = np.array(w[sl], dtype=object).reshape(shape.width(j), shape.fan_in(j))
-        out.append(inputs[j - 1].dot(V.T))
-    return out
+    return [P.dot(V.T) for P, V in zip(inputs, cfg.shape.matrices(w))]
 
 
 SAFE_RADIUS_CLAIMS = [SafeRadius()]
