@@ -303,6 +303,28 @@ def test_piecewise_grid_index_matches_binary_search():
     assert torch.isnan(f(torch.tensor([float("nan")], dtype=torch.float64))).all()
 
 
+def test_piecewise_packed_and_contiguous_gathers_agree_bitwise_and_keep_nan():
+    """Up to PACKED_MAX pre-activations r_bar (and r_bar' beside it) come from one gather of a packed table, above
+    it from contiguous 1-D gathers: the same values bit for bit, a NaN stays NaN on both paths."""
+    from numeric.executors.structured import PACKED_MAX, Piecewise
+
+    cfg, wc, _ = _setup(2, 2, 3, 3, 4, 20, 1)
+    f = Piecewise.of(wc.approx.r, torch.float64, "cpu")
+    fp = Piecewise.of(wc.approx.rp, torch.float64, "cpu")
+    assert f.key == fp.key
+    g = torch.Generator().manual_seed(3)
+    z = (torch.rand(3, PACKED_MAX + 77, generator=g, dtype=torch.float64) - 0.5) * 20
+    z[1, 5] = float("nan")
+    big, small = f(z), torch.cat([f(z[:, i:i + 1000]) for i in range(0, z.shape[1], 1000)], dim=1)
+    assert z[:, :1000].numel() <= PACKED_MAX < z.numel()
+    assert torch.equal(big[~z.isnan()], small[~z.isnan()]) and big[1, 5].isnan() and small[1, 5].isnan()
+    zs = z[:, :1000]
+    g4 = f.gather(f.index(zs), fp)                              # r_bar' from the packed table of the pair
+    ok = ~zs.isnan()
+    assert torch.equal(torch.addcmul(g4[..., 3], g4[..., 2], zs)[ok], fp(zs)[ok])
+    assert torch.equal(torch.addcmul(g4[..., 1], g4[..., 0], zs)[ok], f(zs)[ok])
+
+
 @pytest.mark.gpu
 def test_factored_batch_on_cuda_matches_cpu():
     """The structured executor on CUDA (float64, batch dimension, n = 4096) against the CPU run."""

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+import weakref
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ MLP_KINDS = ("gated_loss_mlp", "projection", "readout")
 KINDS = {SCALAR: ReluAttention, STEP: ReluAttention, BACKPROP: EWML, **{k: MLP for k in MLP_KINDS}}
 
 _CACHE = LayerCache("structured")
+PACKED_MAX = 4096             # up to this many pre-activations, one gather fetches slope and intercept together
 MAX_KEY_CHUNK = 2**24          # entries of the (keys x K x queries) block when the keys carry different w
 
 
@@ -72,6 +74,7 @@ class Workspace:
         self.keep = keep
         self.bufs: dict = {}
         self.ids: set = set()
+        self.views: dict = {}      # (key, dtype, shape) -> the view of the scratch buffer ``scratch`` returned
 
     def buf(self, key, shape, dtype, device) -> torch.Tensor:
         shape = tuple(shape)
@@ -88,14 +91,19 @@ class Workspace:
         """A transient buffer: one flat tensor per (key, dtype), grown to the largest size asked for, viewed as
         ``shape`` (what a layer uses and drops before the next request of the same key)."""
         shape = tuple(shape)
-        numel = math.prod(shape)
         if not self.keep:
             return torch.empty(shape, dtype=dtype, device=device)
+        v = self.views.get((key, dtype, shape))
+        if v is not None:                  # the same view as last time (its buffer has not grown since)
+            return v
+        numel = math.prod(shape)
         k = ("scratch", key, dtype)
         t = self.bufs.get(k)
         if t is None or t.numel() < numel:
             t = self.bufs[k] = torch.empty(numel, dtype=dtype, device=device)
-        return t[:numel].view(shape)
+            self.views = {vk: vv for vk, vv in self.views.items() if vk[:2] != (key, dtype)}
+        v = self.views[(key, dtype, shape)] = t[:numel].view(shape)
+        return v
 
     def owns(self, t) -> bool:
         return t is not None and id(t) in self.ids
@@ -300,6 +308,7 @@ class Piecewise:
     grid: tuple | None = None
     key: tuple | None = None
     _shift: torch.Tensor | None = None
+    _tables: dict | None = None
 
     @classmethod
     def of(cls, approx: SumOfRelu, dtype, device) -> "Piecewise":
@@ -335,23 +344,52 @@ class Piecewise:
             q.clamp_(0, G)                      # NaN -> some integer -> a valid piece (the value stays NaN)
         return q                                # on CPU a NaN's index is caught by the lookup (``__call__``)
 
-    def __call__(self, z: torch.Tensor, q: torch.Tensor | None = None, out: torch.Tensor | None = None,
-                 scratch: tuple | None = None) -> torch.Tensor:
-        """Definition 4, sum_m c_m relu(a_m^T [z; 1]), as slope_q z + icpt_q on the piece q of z.  ``out``: the
-        result buffer; ``scratch``: two flat buffers of z's size for the gathered slopes and intercepts."""
-        q = self.index(z) if q is None else q
-        flat = q.reshape(-1)
+    def table(self, other: "Piecewise | None" = None) -> torch.Tensor:
+        """The pieces as rows [slope, icpt] (and [slope, icpt, slope', icpt'] of ``other``, an approximant on the same
+        pieces): one gather fetches every coefficient a piece needs."""
+        if self._tables is None:
+            self._tables = {}
+        tables = self._tables
+        hit = tables.get(id(other))
+        if hit is None or hit[0] is not other:
+            cols = [self.slope, self.icpt] + ([] if other is None else [other.slope, other.icpt])
+            hit = tables[id(other)] = (other, torch.stack(cols, dim=1).contiguous())
+        return hit[1]
+
+    def gather(self, q: torch.Tensor, other: "Piecewise | None" = None, scratch: torch.Tensor | None = None):
+        """The rows of ``table(other)`` at the pieces q: shape (*q.shape, 2 or 4).  ``scratch``: a buffer of
+        (q.numel(), columns) to gather into."""
+        tab = self.table(other)
         try:
-            if scratch is None:
-                a, b = self.slope.index_select(0, flat), self.icpt.index_select(0, flat)
-            else:
-                a = torch.index_select(self.slope, 0, flat, out=scratch[0])
-                b = torch.index_select(self.icpt, 0, flat, out=scratch[1])
+            g = tab.index_select(0, q.reshape(-1)) if scratch is None else \
+                torch.index_select(tab, 0, q.reshape(-1), out=scratch)
         except IndexError:                      # a NaN in z (CPU): its index is out of range; any piece will do
             q.clamp_(0, len(self.slope) - 1)
-            return self(z, q, out, scratch)
-        a, b = a.view(q.shape), b.view(q.shape)
-        return torch.addcmul(b, a, z) if out is None else torch.addcmul(b, a, z, out=out)
+            return self.gather(q, other, scratch)
+        return g.view(*q.shape, tab.shape[1])
+
+    def __call__(self, z: torch.Tensor, q: torch.Tensor | None = None, out: torch.Tensor | None = None,
+                 scratch: torch.Tensor | None = None) -> torch.Tensor:
+        """Definition 4, sum_m c_m relu(a_m^T [z; 1]), as slope_q z + icpt_q on the piece q of z.  ``out``: the
+        result buffer; ``scratch``: a buffer of (z.numel(), 2) for the gathered slopes and intercepts."""
+        q = self.index(z) if q is None else q
+        if z.numel() > PACKED_MAX:          # large: contiguous 1-D gathers (a strided addcmul is several times slower)
+            flat = q.reshape(-1)
+            try:
+                if scratch is None:
+                    a, b = self.slope.index_select(0, flat), self.icpt.index_select(0, flat)
+                else:
+                    ab = scratch.view(-1).view(2, -1)
+                    a = torch.index_select(self.slope, 0, flat, out=ab[0])
+                    b = torch.index_select(self.icpt, 0, flat, out=ab[1])
+            except IndexError:              # a NaN in z (CPU): its index is out of range; any piece will do
+                q.clamp_(0, len(self.slope) - 1)
+                return self(z, q, out, scratch)
+            a, b = a.view(q.shape), b.view(q.shape)
+            return torch.addcmul(b, a, z) if out is None else torch.addcmul(b, a, z, out=out)
+        g = self.gather(q, None, scratch)
+        return torch.addcmul(g[..., 1], g[..., 0], z) if out is None else \
+            torch.addcmul(g[..., 1], g[..., 0], z, out=out)
 
 
 def _grid(breaks: list[Fraction], spread: int = 4) -> tuple | None:
@@ -659,7 +697,7 @@ def _scalar(plan: ScalarPlan, st: TokenState, ahead=()) -> None:
             if not later:      # a later layer may need z again (with ``later`` it is served now)
                 st.memo[("z", t.j)] = (w, _ver(w), P, _ver(P), z)
         hq = st.memo.get(("q", t.j))
-        if _same(hq, z) and hq[2] == f.key:
+        if _same(hq, z) and (hq[2] is f.key or hq[2] == f.key):
             q = hq[3]
         else:
             qbuf = st.ws.scratch("q", z.shape, torch.int32, st.device) if later else \
@@ -667,13 +705,21 @@ def _scalar(plan: ScalarPlan, st: TokenState, ahead=()) -> None:
             q = f.index(z, out=qbuf, tmp=st.ws.scratch("u", z.shape, st.dtype, st.device))
             if not later:
                 st.memo[("q", t.j)] = (z, _ver(z), f.key, q)
-        scratch = (st.ws.scratch("ga", (z.numel(),), st.dtype, st.device),
-                   st.ws.scratch("gb", (z.numel(),), st.dtype, st.device))
-        st.emit(t.out_slot, z.shape, lambda out, z=z, q=q: f(z, q, out=out, scratch=scratch))
+        pending = []
         for f2, slot in later:
             buf = st.buf(("ahead", slot), z.shape)
-            if st.get(slot) is buf:     # still that slot's value (not erased since): leave it to the later layer
-                continue
+            if st.get(slot) is not buf:  # else still that slot's value (not erased since): left to the later layer
+                pending.append((f2, slot, buf))
+        if len(pending) == 1 and pending[0][0].key == f.key and z.numel() <= PACKED_MAX:
+            # r_bar and r_bar' on the same pieces: one gather (strided operands: for small z only)
+            f2, slot, buf = pending[0]
+            g = f.gather(q, f2, st.ws.scratch("g4", (z.numel(), 4), st.dtype, st.device))
+            st.emit(t.out_slot, z.shape, lambda out, z=z, g=g: torch.addcmul(g[..., 1], g[..., 0], z, out=out))
+            st.memo[("ahead", slot)] = (w, _ver(w), P, _ver(P), f2, torch.addcmul(g[..., 3], g[..., 2], z, out=buf))
+            continue
+        scratch = st.ws.scratch("g2", (z.numel(), 2), st.dtype, st.device)
+        st.emit(t.out_slot, z.shape, lambda out, z=z, q=q: f(z, q, out=out, scratch=scratch))
+        for f2, slot, buf in pending:
             q2 = q if f2.key == f.key else f2.index(z)
             st.memo[("ahead", slot)] = (w, _ver(w), P, _ver(P), f2, f2(z, q2, out=buf, scratch=scratch))
 
@@ -771,23 +817,34 @@ def _mlp(plan: MLPPlan, st: TokenState) -> None:
         if pre is not None:
             hidden = torch.relu(pre)
             out = [(name, rows, whole, _matmul(W, hidden)) for name, rows, whole, W in plan.writes]
-    for i, f in enumerate(plan.families):
-        terms = [(st.get(name), c) for name, c in f.reads + f.scalars if st.get(name) is not None]
-        if not terms:
+    lins: dict = {}     # a family's reads ((slot, coef), ...) -> sum c X, computed once (a family reading the
+    for i, f in enumerate(plan.families):   # negated combination, e.g. a loss unit's twin, takes minus it)
+        reads = tuple((name, c) for name, c in f.reads if st.get(name) is not None)
+        scalars = [(st.get(name), c) for name, c in f.scalars if st.get(name) is not None]
+        if not reads and not scalars:
             continue
-        shape = _bshape(*(X.shape for X, _ in terms))
-        consts = [(X, c) for X, c in terms if X.shape[-1] == 1 and X.shape[-2] == 1]   # e.g. the constant slot
-        rest = [(X, c) for X, c in terms if not (X.shape[-1] == 1 and X.shape[-2] == 1)]
-        pre = st.buf(("family", i), shape)
-        if rest and rest[0][0].shape == shape:
-            c0 = sum((X * c for X, c in consts), torch.zeros((), dtype=st.dtype, device=st.device))
-            torch.add(c0, rest[0][0], alpha=rest[0][1], out=pre)
-            rest = rest[1:]
+        gate = _lincomb(scalars, None) if scalars else None                   # (*b, 1, n_tok or 1): small
+        neg = tuple((name, -c) for name, c in reads)
+        sign = 1
+        if not reads:
+            A = None
+        elif reads in lins:
+            A = lins[reads]
+        elif neg in lins:
+            A, sign = lins[neg], -1
         else:
-            pre.zero_()
-            rest = terms
-        for X, c in rest:
-            pre.add_(X, alpha=c)
+            terms = [(st.get(name), c) for name, c in reads]
+            A = lins[reads] = _lincomb(terms, st.buf(("lin", i), _bshape(*(X.shape for X, _ in terms))))
+        shape = _bshape(*([] if A is None else [A.shape]), *([] if gate is None else [gate.shape]))
+        pre = st.buf(("family", i), shape)
+        if A is None:
+            pre.copy_(gate.expand(shape))
+        elif gate is None:
+            torch.mul(A, sign, out=pre)
+        elif sign == 1:
+            torch.add(A, gate, out=pre)
+        else:
+            torch.sub(gate, A, out=pre)
         h = pre.relu_()
         out += [(name, None, True, (h, c)) for name, c in f.writes]
     ones = None
@@ -816,6 +873,21 @@ def _mlp(plan: MLPPlan, st: TokenState) -> None:
             _put(st, name, rows, whole, v, add=True)
 
 
+def _lincomb(terms: list, out: torch.Tensor | None) -> torch.Tensor:
+    """sum c X over terms [(X, c)] (broadcast), into ``out`` (of the broadcast shape) when given."""
+    (X0, c0), rest = terms[0], terms[1:]
+    if out is None:
+        acc = X0 * c0
+    else:
+        acc = torch.mul(X0.expand(out.shape), c0, out=out)
+    for X, c in rest:
+        if acc.shape == _bshape(acc.shape, X.shape):
+            acc.add_(X, alpha=c)
+        else:
+            acc = acc + X * c
+    return acc
+
+
 def _put(st: TokenState, name: str, rows, whole: bool, value: torch.Tensor, add: bool) -> None:
     """Write (or add) ``value`` into rows ``rows`` of slot ``name``, out of place."""
     X = st.get(name)
@@ -842,19 +914,49 @@ def apply_state(layer, st: TokenState, ahead=()) -> TokenState:
     """One layer on the token state (slots it was given are replaced, never modified); returns the state.
     ``ahead``: terms of a later layer to evaluate with this one (``_lookahead``)."""
     kind = structured_kind(layer)
+    plan = _plan(layer, st.layout, st.dtype, st.device) if kind is not None or isinstance(layer, MLP) else None
+    return _apply(layer, kind, plan, st, ahead)
+
+
+def _apply(layer, kind, plan, st: TokenState, ahead) -> TokenState:
+    """``apply_state`` with the layer's kind and plan resolved (``_program``)."""
     if kind == SCALAR and st.ones():
-        _scalar(_plan(layer, st.layout, st.dtype, st.device), st, ahead)
+        _scalar(plan, st, ahead)
     elif kind == BACKPROP:
-        _backprop(st.layout, _plan(layer, st.layout, st.dtype, st.device)[1], st)
+        _backprop(st.layout, plan[1], st)
     elif kind == STEP:
-        _step(st.layout, _plan(layer, st.layout, st.dtype, st.device)[1], st)
+        _step(st.layout, plan[1], st)
     elif isinstance(layer, MLP):
-        _mlp(_plan(layer, st.layout, st.dtype, st.device), st)
+        _mlp(plan, st)
     else:  # no recognised structure, or Lemma 2/3 with a constant slot that is not 1
         new = TokenState.from_tokens(apply_batched(layer, st.tokens()), st.layout)
         st.slots, st.memo = new.slots, {}
         st.owned = {k for k, v in new.slots.items() if v is not None}     # fresh tensors of this state
     return st
+
+
+_PROGRAMS: OrderedDict = OrderedDict()     # (layer ids, layout id, dtype, device) -> (layer weakrefs, layout, steps)
+PROGRAMS = 16
+
+
+def _program(layers: list, layout: TokenLayout, dtype, device) -> list:
+    """[(kind, plan, ahead)] of every layer of a run, resolved once per layer sequence (the plans live in the side
+    table; this keeps weak references to the layers, never the layers)."""
+    key = (tuple(map(id, layers)), id(layout), dtype, str(device))
+    hit = _PROGRAMS.get(key)
+    if hit is not None and hit[1] is layout and all(r() is l for r, l in zip(hit[0], layers)):
+        _PROGRAMS.move_to_end(key)
+        return hit[2]
+    ahead = _lookahead(layers, layout, dtype, device)
+    steps = []
+    for i, layer in enumerate(layers):
+        kind = structured_kind(layer)
+        plan = _plan(layer, layout, dtype, device) if kind is not None or isinstance(layer, MLP) else None
+        steps.append((kind, plan, ahead.get(i, ())))
+    _PROGRAMS[key] = ([weakref.ref(l) for l in layers], layout, steps)
+    while len(_PROGRAMS) > PROGRAMS:
+        _PROGRAMS.popitem(last=False)
+    return steps
 
 
 def run_state(layers, st: TokenState, record: bool = False, progress=None) -> tuple[TokenState, list[TokenState]]:
@@ -863,10 +965,9 @@ def run_state(layers, st: TokenState, record: bool = False, progress=None) -> tu
     these sizes; what it returns does not alias the workspace."""
     work = st.copy(ws=workspace(st))
     layers = list(layers)
-    ahead = _lookahead(layers, st.layout, st.dtype, st.device)
     trace = []
-    for i, layer in enumerate(layers):
-        apply_state(layer, work, ahead.get(i, ()))
+    for layer, (kind, plan, ahead) in zip(layers, _program(layers, st.layout, st.dtype, st.device)):
+        _apply(layer, kind, plan, work, ahead)
         if record:
             trace.append(work.copy())
         if progress is not None:
