@@ -18,14 +18,13 @@ partial derivative, taken by SymPy, of an earlier function; ``wrt`` names the ar
 Kinds:
 
 * ``violation``: ``hypotheses`` [name, text, lhs, rel, rhs] (decided exactly with Fractions when rational, else
-  by Arb), ``constants`` (upper bounds of sup-defined constants, see ``check_constant``), a straight-line
-  ``program`` [name, expr], ``conditions`` (hypotheses on program lines and constants, decided with every constant
+  by Arb), ``constants`` (sup-defined, see ``check_constant``: upper bounds, or two-sided balls), a straight-line
+  ``program`` [name, expr], ``conditions`` (on program lines and constants, decided with every one-sided constant
   at its upper bound: lhs nondecreasing in them, rhs free of them), ``observed`` and ``bound`` expressions, the
-  finder's ``claimed`` balls
-  {"observed"|"bound": {"mid", "rad"}}.  Accepted iff every hypothesis holds, every constant is proven, the bound
-  is nondecreasing in the constants (so using upper bounds of them only raises it) and observed does not depend on
-  them, the recomputed balls lie in the claimed balls, the claimed balls are tight (rad <= 2^-(bits/2) |mid|), and
-  observed.lower > bound.upper.
+  finder's ``claimed`` balls {"observed"|"bound": {"mid", "rad"}}.  Accepted iff every hypothesis holds, every
+  constant is proven, the bound is nondecreasing in the one-sided constants and observed free of them, the
+  recomputed balls lie in the claimed ones, these are tight (rad <= 2^-(bits/2) |mid| or <= twice the recomputed
+  radius), and observed.lower > bound.upper.
 * ``enclosure``: f <= b (``relation`` "<=") or |f| <= b ("abs<=") on a box ``domain`` {var: [lo, hi]}: ``boxes``
   cover the domain exactly (``check_cover``) and on each box an Arb enclosure of f (``order`` 0: natural interval
   extension; 1: mean-value form; 2: 1-D Taylor form maximised exactly) is within the box's claimed value <= b.
@@ -755,8 +754,9 @@ def check_constant(c: dict, cx: Context) -> None:
     """A sup-defined constant, name := sup |function| over |var| <= radius (``var``) or over all real ``vars``
     (``identity``: the function is identically 0).  A ``cover`` proves |function| <= value on a rational interval
     [-half_width, half_width] that contains [-radius, radius]; the radius may use earlier constants and must be
-    nondecreasing in them (a larger interval only raises the sup).  Afterwards ``name`` evaluates to ``value``, a
-    nonnegative upper bound of the constant, and is a 'bounded' name for the monotonicity checks."""
+    nondecreasing in them (a larger interval only raises the sup).  Then ``name`` evaluates to ``value``, an upper
+    bound, a 'bounded' name for the monotonicity checks; with ``attained`` (t0, |t0| <= radius certainly) to the Arb
+    ball [|f(t0)|, value] (two-sided: an enclosure, sound in any expression)."""
     need(isinstance(c, dict) and {"name", "function", "value"} <= set(c), "a constant needs name, function, value")
     value = exact_number(c["value"])
     need(value >= 0, f"{c['name']}: a sup of |.| is nonnegative")
@@ -771,20 +771,18 @@ def check_constant(c: dict, cx: Context) -> None:
         need(isinstance(cover, dict), f"{c['name']}: needs a cover or an identity")
         f = cx.expr(c["function"], real=(var,))
         radius = cx.expr(c["radius"])
-        need(cx.cls(radius) in ("const", "pos", "inc"), f"{c['name']}: the radius must be nondecreasing in the "
-                                                       "constants")
+        need(cx.cls(radius) in ("const", "pos", "inc"), f"{c['name']}: the radius is not nondecreasing in them")
         D = exact_number(cover.get("half_width"))
-        need(cx.balls(radius).upper() <= ball(D), f"{c['name']}: the cover [-{D}, {D}] does not contain the radius "
-                                                  f"{cx.balls(radius).str(10)}")
+        need(cx.balls(radius).upper() <= ball(D), f"{c['name']}: the cover [-{D}, {D}] misses the radius")
         check_boxes(f, [var], [(-D, D)], cover, "abs<=", value, cx.env, cx.exact)
     cx.define(c["name"], sympy.Rational(value.numerator, value.denominator), cls="pos")
-
-
-def claimed_ball(spec, what: str):
-    need(isinstance(spec, dict) and "mid" in spec and "rad" in spec, f"the claimed {what} ball is {{mid, rad}}")
-    mid, rad = exact_number(spec["mid"]), exact_number(spec["rad"])
-    need(rad >= 0, "negative radius")
-    return mid, rad
+    if "attained" in c:        # two-sided: |f(t0)| <= sup <= value, t0 in [-radius, radius]: the name is a ball
+        t0 = exact_number(c["attained"])      # the radius must be free of one-sided constants (its lower end)
+        need("identity" not in c and cx.cls(radius) == "const" and ball(abs(t0)) <= cx.balls(radius).lower(),
+             f"{c['name']}: t0 is not certainly inside the radius")
+        low = ball_abs(Balls({**cx.env, var: ball(t0)})(f)).lower()
+        cx.env[c["name"]], cx.classes[c["name"]] = hull(low, ball(value)), "const"   # any expression is sound
+        del cx.exact[c["name"]], cx.symbolic[sympy.Symbol(c["name"])]
 
 
 def check_violation(cert: dict, cx: Context) -> str:
@@ -800,9 +798,11 @@ def check_violation(cert: dict, cx: Context) -> str:
     obs, bd = cx.balls(obs_e), cx.balls(bd_e)
     tol = Fraction(1, 2 ** (cx.bits // 2))
     for what, val in (("observed", obs), ("bound", bd)):
-        mid, rad = claimed_ball((cert.get("claimed") or {}).get(what), what)
-        need(rad <= tol * abs(mid), f"the claimed {what} ball is not tight (radius {float(rad):.3g} > "
-                                    f"2^-{cx.bits // 2} relative)")
+        spec = (cert.get("claimed") or {}).get(what)
+        need(isinstance(spec, dict) and "mid" in spec and "rad" in spec, f"the claimed {what} ball is {{mid, rad}}")
+        mid, rad = exact_number(spec["mid"]), exact_number(spec["rad"])
+        need(0 <= rad and (rad <= tol * abs(mid) or ball(rad) <= 2 * val.rad()),   # or as tight as the recomputed
+             f"the claimed {what} ball is not tight (radius {float(rad):.3g} > 2^-{cx.bits // 2} relative)")
         need(hull(ball(mid - rad), ball(mid + rad)).contains(val),
              f"the recomputed {what} {val.str(25)} is not in the claimed ball {float(mid):.17g} +- {float(rad):.3g}")
     need(obs.lower() > bd.upper(), f"observed {obs.str(12)} does not exceed the bound {bd.str(12)}")

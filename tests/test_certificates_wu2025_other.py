@@ -150,10 +150,42 @@ def test_lemma1_gradient_certificates_are_rebuilt_by_the_checker_and_forgeries_r
     _reject(f, "is not the gradient")
 
 
-def test_a_violation_that_cannot_be_certified_says_why():
-    claim = get_claim("wu2025.corollary1_1")
+def test_a_violation_without_a_builder_says_why():
+    claim = get_claim("wu2025.ours.safe_radius")
     cert, why = certify_violation(claim, {}, None, 50)
-    assert cert is None and "monotone" in why
+    assert cert is None and "no violation certificate builder for wu2025.ours.safe_radius" in why
+
+
+COROLLARY = {"config": {"d_in": 1, "d_out": 1, "K": 1, "N": 2, "n": 1, "L": 4, "eta": 100.0, "Bv": 5.0, "Bx": 1.0,
+                        "By": 1.0, "activation": "sigmoid", "loss": "square", "knots": 57, "radius": "paper"},
+             "eps": 1.0, "prompt": {"x": [[0.999999999999], [99.38067335131993]], "y": [[-0.9999999999990001]],
+                                    "w0": [0.0, 0.0]}, "free": {"r_out": [-1, -1]}}
+
+
+def test_corollary1_1_is_certified_with_two_sided_constants_and_forgeries_rejected():
+    """The bound max(f(L_lo), f(L_hi)) is not monotone in L_hi's sup-defined constants: they are two-sided (a cover
+    above, a point value below), so the checker encloses f(L_hi) instead of relying on monotonicity."""
+    c = _certify("wu2025.corollary1_1", COROLLARY)
+    two = {k["name"]: k for k in c["constants"] if "attained" in k}
+    assert set(two) == {"a_Lf", "ap_Lf", "u_Lf"}
+    f = copy.deepcopy(c)                        # the point of the lower bound outside [-radius, radius]
+    u = next(k for k in f["constants"] if k["name"] == "u_Lf")
+    u["attained"] = "3"
+    _reject(f, "not certainly inside")
+    f = copy.deepcopy(c)                        # a lower bound above the proven upper bound: the value lowered
+    a = next(k for k in f["constants"] if k["name"] == "a_Lf")
+    a["value"] = "1/2"
+    _reject(f)
+    f = copy.deepcopy(c)                        # without the lower bound, f(L_hi) needs monotonicity: refused
+    for k in f["constants"]:
+        k.pop("attained", None)
+    _reject(f, "not nondecreasing")
+    f = copy.deepcopy(c)                        # another label: the transformer and GD now agree less
+    f["data"]["y"][0][0] = "1/3"
+    _reject(f)
+    f = copy.deepcopy(c)                        # a claimed bound ball wider than twice the checker's own
+    f["claimed"]["bound"]["rad"] = "1/1000"
+    _reject(f, "not tight")
 
 
 THEOREM1 = {"config": {"d_in": 1, "d_out": 1, "K": 2, "N": 2, "n": 1, "L": 4, "eta": 100.0, "Bv": 2.0, "Bx": 1.0,

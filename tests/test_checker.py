@@ -168,12 +168,38 @@ def test_a_chain_is_accepted_and_its_forgeries_rejected():
         (lambda c: c["conditions"].__setitem__(0, ["big", "", "L", ">=", "0"]), "the wrong way"),
         (lambda c: c["constants"][0].__setitem__("value", "24/100"), "above the bound"),
         (lambda c: c["constants"][0]["cover"]["boxes"].pop(2), "gap or overlap"),
-        (lambda c: c["constants"][0].__setitem__("radius", "3"), "does not contain the radius"),
+        (lambda c: c["constants"][0].__setitem__("radius", "3"), "misses the radius"),
     ]:
         c = _chain()
         forge(c)
         r = check_certificate(c)
         assert not r.ok and reason in r.reason, (reason, r.reason)
+
+
+def test_a_two_sided_constant_is_an_enclosure_and_its_point_is_checked():
+    """With ``attained`` a sup-defined constant is the ball [|f(t0)|, value]: a condition not monotone in it (1/L)
+    is decided on that ball; one-sided, the same condition is refused; the point must lie certainly inside the
+    radius, and a radius with a one-sided constant in it has no certain lower end."""
+    c = _chain()
+    c["conditions"].append(["inverse", "1/L <= 5", "1/L", "<=", "5"])
+    r = check_certificate(c)
+    assert not r.ok and "the wrong way" in r.reason           # one-sided: 1/L is not nondecreasing in L
+    c["constants"][0]["attained"] = "0"                       # sigmoid' (0) = 1/4 <= L <= 26/100
+    r = check_certificate(c)
+    assert r.ok, r.reason
+    c["conditions"][-1] = ["inverse", "1/L <= 3.9", "1/L", "<=", "39/10"]
+    r = check_certificate(c)                                  # 1/L in [3.846, 4]: not certainly <= 3.9
+    assert not r.ok and "does not hold" in r.reason
+    c = _chain()
+    c["constants"][0]["attained"] = "3"
+    r = check_certificate(c)
+    assert not r.ok and "not certainly inside" in r.reason
+    c = _chain()
+    c["constants"].append({"name": "M", "function": "f(t)", "var": "t", "radius": "8*L", "value": "99/100",
+                           "attained": "2", "cover": {"order": 2, "half_width": "4", "boxes": [
+                               [[f"{k}/4", f"{k + 1}/4"], "99/100"] for k in range(-16, 16)]}})
+    r = check_certificate(c)
+    assert not r.ok and "not certainly inside" in r.reason   # 8 L is an upper bound only: t0 = 2 may lie outside
 
 
 def test_a_constant_proven_by_an_identity():

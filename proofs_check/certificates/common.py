@@ -223,10 +223,12 @@ def cover(f_text: str, var: str, D: Fraction, value: Fraction, data: dict, funct
 
 
 def sup_cover(f_text: str, var: str, D: Fraction, data: dict, functions: dict, margin: Fraction, order: int = 2,
-              bits: int = COVER_BITS, max_boxes: int = 20000, min_width: Fraction = Fraction(1, 2 ** 50)) -> tuple:
+              bits: int = COVER_BITS, max_boxes: int = 20000, min_width: Fraction = Fraction(1, 2 ** 50),
+              argmax: list | None = None) -> tuple:
     """(value, cover): best-first branch and bound for sup_{[-D, D]} |f|: the box with the largest upper bound is
     split until that upper bound is within ``margin`` (relative) of the best value seen at a box midpoint; the value
-    is the largest upper bound (rounded up) and the cover holds every box with its own upper bound."""
+    is the largest upper bound (rounded up) and the cover holds every box with its own upper bound.  ``argmax``: a
+    list that receives the midpoint where the best value was seen."""
     import heapq
 
     old = ctx.prec
@@ -236,7 +238,7 @@ def sup_cover(f_text: str, var: str, D: Fraction, data: dict, functions: dict, m
         f = cx.expr(f_text, real=(var,))
         enc = ck.Enclosure(f, [var], order, cx.env, cx.exact)
         breaks = [-D] + kinks(f, var, -D, D, cx.exact) + [D]
-        lower, heap, n = Fraction(0), [], 0
+        lower, heap, n, best = Fraction(0), [], 0, [None]
 
         def push(a, b):
             nonlocal lower, n
@@ -248,7 +250,9 @@ def sup_cover(f_text: str, var: str, D: Fraction, data: dict, functions: dict, m
             m = (a + b) / 2
             try:
                 val = ck.Balls({**cx.env, var: ck.ball(m)})(f)
-                lower = max(lower, exact_point(ck.ball_abs(val).lower()))
+                low = exact_point(ck.ball_abs(val).lower())
+                if low > lower or best[0] is None:
+                    lower, best[0] = max(lower, low), m
             except ck.Reject:
                 pass
             n += 1
@@ -267,6 +271,8 @@ def sup_cover(f_text: str, var: str, D: Fraction, data: dict, functions: dict, m
             push(a, m)
             push(m, b)
         value = max(u for *_, u in heap)
+        if argmax is not None:
+            argmax.append(best[0])
         boxes = sorted(([[q(a), q(b)], q(u)] for _, _, a, b, u in heap), key=lambda x: Fraction(x[0][0]))
         return value, {"order": order, "half_width": q(D), "boxes": boxes}
     finally:
@@ -274,10 +280,13 @@ def sup_cover(f_text: str, var: str, D: Fraction, data: dict, functions: dict, m
 
 
 def sup_constant(name: str, function: str, var: str, radius: str, data: dict, functions: dict, env_values=None,
-                 rel_margin: Fraction = Fraction(1, 10 ** 9), order: int = 2) -> dict:
+                 rel_margin: Fraction = Fraction(1, 10 ** 9), order: int = 2, lower_values: dict | None = None
+                 ) -> dict:
     """A constant entry: name := sup_{|var| <= radius} |function|, its value the branch and bound's upper bound
     (within ``rel_margin`` of the sup) and the cover proving it.  ``env_values``: earlier constants' values (name ->
-    Fraction) the radius may use."""
+    Fraction) the radius may use.  ``lower_values`` (name -> Fraction, the lower ends of earlier two-sided
+    constants; {} when there are none): the entry is two-sided, ``attained`` a point t0 with |t0| <= radius (the
+    radius at those lower ends) and the entry's ``lower`` = |f(t0)| rounded down (for the later constants)."""
     data_all = dict(data)
     data_all.update({k: q(v) for k, v in (env_values or {}).items()})
     old = ctx.prec
@@ -287,8 +296,36 @@ def sup_constant(name: str, function: str, var: str, radius: str, data: dict, fu
         D = up_fraction(cx.balls(cx.expr(radius)), 12)
     finally:
         ctx.prec = old
-    value, cov = sup_cover(function, var, D, data_all, functions, rel_margin, order=order)
-    return {"name": name, "function": function, "var": var, "radius": radius, "value": q(value), "cover": cov}
+    arg: list = []
+    value, cov = sup_cover(function, var, D, data_all, functions, rel_margin, order=order, argmax=arg)
+    out = {"name": name, "function": function, "var": var, "radius": radius, "value": q(value), "cover": cov}
+    if lower_values is not None:
+        out["attained"], out["lower"] = _attained(function, var, radius, {**data, **{k: q(v) for k, v in
+                                                                                    lower_values.items()}},
+                                                  functions, arg[0] if arg else Fraction(0))
+    return out
+
+
+def _attained(function: str, var: str, radius: str, data_low: dict, functions: dict, guess) -> tuple:
+    """(t0, lower): the best of the guess (clipped into the radius at the lower ends of the constants), the two ends
+    and 0, by |f|; lower = |f(t0)| rounded down."""
+    old = ctx.prec
+    ctx.prec = COVER_BITS
+    try:
+        cx = _context(data_low, functions, COVER_BITS)
+        r_ball = cx.balls(cx.expr(radius))
+        r_lo = max(Fraction(0), -up_fraction(-r_ball.lower(), 30))
+        r_lo = r_lo * (1 - Fraction(1, 10 ** 12))     # certainly inside (Arb rounds the radii of the balls up)
+        f = cx.expr(function, real=(var,))
+        best = None
+        for t in {max(-r_lo, min(r_lo, Fraction(guess))), r_lo, -r_lo, Fraction(0)}:
+            low = ck.ball_abs(ck.Balls({**cx.env, var: ck.ball(t)})(f)).lower()
+            lowq = -up_fraction(-low, 30)
+            if best is None or lowq > best[1]:
+                best = (t, max(Fraction(0), lowq))
+        return q(best[0]), q(best[1])
+    finally:
+        ctx.prec = old
 
 
 def write_certificate(cert: dict, out_dir, cause: str | None = None) -> Path:

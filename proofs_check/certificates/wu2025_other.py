@@ -335,51 +335,44 @@ def _reference_at(cfg, pr, w_in: list, suffix: str) -> tuple[list, dict]:
     return lines, grad
 
 
-def theorem1_stated(claim, inst, ev):
-    """The (2N+4)L-layer construction run block after block on the witness prompt (the same layers in every block,
-    checked), and at the worst step l: eta ||grad_bar - grad L_n(w^(l-1))||_2 with grad_bar = (w^(l-1) - w_step) / eta
-    read off the gradient-step layer and grad L_n from Definition 2/3 and Lemma 1 at the transformer's own iterate
-    w^(l-1); bound eta eps.  The hypothesis 'the proof's eps choices met' is a condition on the certified constants:
-    3 C_* eps_* <= 2 eps for * = l, r, r' with every sup-defined constant (eps_r, eps_r', L_r, B_r^j, ...) replaced by
-    its proven upper bound (C_* is nondecreasing in them, so the true constants satisfy it too)."""
+class _NoCert(Exception):
+    """The builder cannot write this certificate (the message says why)."""
+
+
+def _theorem1_setup(inst):
+    """(construction, configuration, prompt, data, symbolic layers of one block) of a Theorem 1 witness."""
     from numeric.wu2025.prompt import Prompt
-    from symbolic.wu2025 import bounds as B
     from symbolic.wu2025 import constants as C
 
     from . import wu2025 as W
-    from .common import CoverFailed, sup_constant
 
     wc, cfg = W.construction_of(inst)
     pr = Prompt.from_dict(inst["prompt"])
-    n, N, L = pr.n, cfg.N, cfg.L
-    data = {"K": cfg.K, "d": cfg.d_out, "d_x": cfg.d_in, "n": n, "B_v": q(C.exact(cfg.Bv)),
+    data = {"K": cfg.K, "d": cfg.d_out, "d_x": cfg.d_in, "n": pr.n, "B_v": q(C.exact(cfg.Bv)),
             "B_x": q(C.exact(cfg.Bx)), "B_y": q(C.exact(cfg.By)), "eta": q(wc.eta), "eps": q(exact(inst["eps"])),
             "x": [[q(v) for v in row] for row in pr.x], "y": [[q(v) for v in row] for row in pr.y],
             "w": [q(v) for v in pr.w0]}
     try:
         layers, _ = W.symbolic_layers(wc, data)
     except ValueError as exc:
-        return None, f"the construction could not be written symbolically: {exc}"
+        raise _NoCert(f"the construction could not be written symbolically: {exc}") from exc
     sig0 = [_layer_sig(x) for x in wc.blocks[0].layers]
-    if len(wc.blocks) != L or any([_layer_sig(x) for x in b.layers] != sig0 for b in wc.blocks[1:]):
-        return None, "the blocks of the construction are not copies of the first one"
-    per = 2 * N + 4
-    step = int((ev.details or {}).get("step", L))
-    l = step - 1
-    trace = W.Trace()
-    try:
-        states = W.run_block(layers * L, wc, pr, trace, l * per + 2 * N + 3)
-    except W._TooLarge as exc:
-        return None, f"the certificate would be too large for the checker ({exc})"
-    lay, sh = wc.layout, cfg.shape
-    w_in = [states[l * per][0].get(lay.index("w", qq), sp.Integer(0)) for qq in range(sh.num_params)]
-    w_step = [states[l * per + 2 * N + 3][0].get(lay.index("w", qq), sp.Integer(0)) for qq in range(sh.num_params)]
-    ref_lines, grad = _reference_at(cfg, pr, w_in, f"_s{step}")
-    eta = sp.Symbol("eta")
-    gbar = [(a - b) / eta for a, b in zip(w_in, w_step)]
-    obs = eta * sp.sqrt(sp.Add(*[(g - e) ** 2 for g, e in zip(gbar, grad)]))
-    lines = W.prune(list(trace.lines) + ref_lines + [["observed", text(obs)]], "observed")
-    # hypotheses
+    if len(wc.blocks) != cfg.L or any([_layer_sig(x) for x in b.layers] != sig0 for b in wc.blocks[1:]):
+        raise _NoCert("the blocks of the construction are not copies of the first one")
+    return wc, cfg, pr, data, layers
+
+
+def _theorem1_premises(claim, cfg, wc, n: int, data: dict) -> tuple:
+    """(hypothesis rows, assumed, constants, their values, conditions, bound program lines, functions) of Theorem 1's
+    hypotheses; 'the proof's eps choices met' is a condition on the certified constants: 3 C_* eps_* <= 2 eps for
+    * = l, r, r' with every sup-defined constant (eps_r, eps_r', L_r, B_r^j, ...) replaced by its proven upper bound
+    (C_* is nondecreasing in them, so the true constants satisfy it too)."""
+    from symbolic.wu2025 import bounds as B
+
+    from . import wu2025 as W
+    from .common import CoverFailed, sup_constant
+
+    sh = cfg.shape
     rows, assumed = [], []
     for h in claim.hypotheses:
         if h.name in ("||x_i|| <= B_x", "||y_i|| <= B_y", "||x_{n+1}|| <= B_x", "||v_jk|| <= B_v"):
@@ -399,10 +392,9 @@ def theorem1_stated(claim, inst, ev):
                 rows.append([h.name, h.text + " (Definition 4: ||a||_1 <= 1 for every unit)",
                              f"Max({', '.join(parts)})" if len(parts) > 1 else parts[0], "<=", "1"])
         elif h.name != "proof's eps choices met":
-            return None, f"hypothesis {h.name!r} has no translation"
+            raise _NoCert(f"hypothesis {h.name!r} has no translation")
     if cfg.loss != "square":
         rows.append(W.lifted_units_row(len(wc.approx.u.units)))
-    # the eps choices as conditions on the certified constants
     expr = sp.Max(B.C_l * B.eps_l, B.C_r * B.eps_r, B.C_rp * B.eps_rp)
     sups, bprog, _ = W.bound_program(cfg, expr, data)
     conditions = [["proof's eps choices met", f"3 C_{w} eps_{w} <= 2 eps (eps_{w} = 2 eps / (3 C_{w}) or smaller)",
@@ -422,17 +414,145 @@ def theorem1_stated(claim, inst, ev):
             consts.append(c)
             values[name] = Fraction(c["value"])
     except CoverFailed as exc:
-        return None, f"the enclosure of a constant of the eps choices did not close: {exc}"
+        raise _NoCert(f"the enclosure of a constant of the eps choices did not close: {exc}") from exc
+    return rows, assumed, consts, values, conditions, bprog, functions
+
+
+def theorem1_stated(claim, inst, ev):
+    """The (2N+4)L-layer construction run block after block on the witness prompt (the same layers in every block,
+    checked), and at the worst step l: eta ||grad_bar - grad L_n(w^(l-1))||_2 with grad_bar = (w^(l-1) - w_step) / eta
+    read off the gradient-step layer and grad L_n from Definition 2/3 and Lemma 1 at the transformer's own iterate
+    w^(l-1); bound eta eps, under Theorem 1's hypotheses (``_theorem1_premises``)."""
+    from . import wu2025 as W
+
+    try:
+        wc, cfg, pr, data, layers = _theorem1_setup(inst)
+        n, N, L = pr.n, cfg.N, cfg.L
+        per = 2 * N + 4
+        step = int((ev.details or {}).get("step", L))
+        l = step - 1
+        trace = W.Trace()
+        try:
+            states = W.run_block(layers * L, wc, pr, trace, l * per + 2 * N + 3)
+        except W._TooLarge as exc:
+            raise _NoCert(f"the certificate would be too large for the checker ({exc})") from exc
+        lay, sh = wc.layout, cfg.shape
+        w_in = [states[l * per][0].get(lay.index("w", qq), sp.Integer(0)) for qq in range(sh.num_params)]
+        w_step = [states[l * per + 2 * N + 3][0].get(lay.index("w", qq), sp.Integer(0))
+                  for qq in range(sh.num_params)]
+        ref_lines, grad = _reference_at(cfg, pr, w_in, f"_s{step}")
+        eta = sp.Symbol("eta")
+        gbar = [(a - b) / eta for a, b in zip(w_in, w_step)]
+        obs = eta * sp.sqrt(sp.Add(*[(g - e) ** 2 for g, e in zip(gbar, grad)]))
+        lines = W.prune(list(trace.lines) + ref_lines + [["observed", text(obs)]], "observed")
+        premises = _theorem1_premises(claim, cfg, wc, n, data)
+    except _NoCert as exc:
+        return None, str(exc)
+    return _theorem1_certificate(claim, inst, ev, data, premises, lines, "eta*eps",
+                                 f"the construction's {L} blocks run on the prompt from w^(0) = 0; at step {step} "
+                                 "||eps^(l-1)||_2 = eta ||grad_bar - grad L_n(w^(l-1))||_2 against eta eps; the "
+                                 "proof's eps choices met by the certified constants (conditions)")
+
+
+def _theorem1_certificate(claim, inst, ev, data, premises, program, bound: str, what: str):
+    """The violation certificate of a Theorem 1 witness: its premises (``_theorem1_premises``), the program, the
+    bound; ``what`` completes the scope."""
+    rows, assumed, consts, _, conditions, bprog, functions = premises
     c = inst["config"]
     cert = base("violation", claim, BITS, data=data, functions=functions, hypotheses=rows, assumed=assumed,
-                constants=consts, program=lines + bprog, conditions=conditions, observed="observed",
-                bound="eta*eps",
-                scope=(f"the witness (N={c['N']}, K={c['K']}, d_x={c['d_in']}, d_y={c['d_out']}, n={n}, L={L}, "
-                       f"eta={c['eta']}, {c['activation']}, eps = {inst['eps']}, {c['knots']} knots, free choice "
-                       f"{inst.get('free')}): the construction's {L} blocks run on the prompt from w^(0) = 0; at step "
-                       f"{step} ||eps^(l-1)||_2 = eta ||grad_bar - grad L_n(w^(l-1))||_2 against eta eps; the proof's "
-                       "eps choices met by the certified constants (conditions)"))
+                constants=consts, program=program + bprog, conditions=conditions, observed="observed", bound=bound,
+                scope=(f"the witness (N={c['N']}, K={c['K']}, d_x={c['d_in']}, d_y={c['d_out']}, n={data['n']}, "
+                       f"L={c['L']}, eta={c['eta']}, {c['activation']}, eps = {inst['eps']}, {c['knots']} knots, "
+                       f"free choice {inst.get('free')}): {what}"))
     return _finish(cert, ev)
+
+
+# ------------------------------------------------------------------------------------------------ Corollary 1.1
+
+def corollary1_1(claim, inst, ev):
+    """Corollary 1.1 for the proof's construction: at the worst step l, ||w^l - w_GD^l||_2 (the construction's l
+    blocks from w^(0) = 0 against projected GD with eta, both in the program, the box W from the construction)
+    against max(f(L_lo), f(L_hi)), f(L) = (1 + n L)^l eps / L, the claim's bracket of L_f: L_lo the largest
+    ||grad L_n|| at the GD iterates w_GD^0..w_GD^L and at three corners of W (program lines), L_hi our analytic
+    bound (``constants.L_f_formula``) in a = sup|r|, a' = sup|r'| on the safe radius and u_max = sup_{|z| <= a + B_y}
+    |phi'|: these three are two-sided constants (a cover above, a point value below), so the checker encloses
+    L_hi and the non-monotone f without a monotonicity argument.  Hypotheses as for Theorem 1."""
+    from symbolic.wu2025 import constants as C
+
+    from . import wu2025 as W
+    from .common import CoverFailed, sup_constant
+
+    try:
+        wc, cfg, pr, data, layers = _theorem1_setup(inst)
+        n, N, L = pr.n, cfg.N, cfg.L
+        per = 2 * N + 4
+        step = int((ev.details or {}).get("step", L))
+        trace = W.Trace()
+        try:
+            states = W.run_block(layers * step, wc, pr, trace, step * per)
+        except W._TooLarge as exc:
+            raise _NoCert(f"the certificate would be too large for the checker ({exc})") from exc
+        lay, sh = wc.layout, cfg.shape
+        m = sh.num_params
+        w_tf = [states[step * per][0].get(lay.index("w", qq), sp.Integer(0)) for qq in range(m)]
+        data["box"] = [q(exact(b)) for b in wc.box]
+        lines = list(trace.lines)
+        eta = sp.Symbol("eta")
+        box = [sp.Symbol(f"box_{qq}") for qq in range(m)]
+        gd, norms = [[sp.Integer(0)] * m], []
+        for k in range(L + 1):                              # projected GD from w^(0) = 0, the gradient norms
+            ref, grad = _reference_at(cfg, pr, gd[-1], f"_g{k}")
+            lines += ref
+            lines.append([f"gn_{k}", text(sp.sqrt(sp.Add(*[g ** 2 for g in grad])))])
+            norms.append(sp.Symbol(f"gn_{k}"))
+            if k < L:
+                nxt = []
+                for qq in range(m):
+                    lines.append([f"wg_{k + 1}_{qq}", text(sp.Max(-box[qq], sp.Min(box[qq], gd[-1][qq] - eta * grad[qq],
+                                                                                    evaluate=False), evaluate=False))])
+                    nxt.append(sp.Symbol(f"wg_{k + 1}_{qq}"))
+                gd.append(nxt)
+        from ..audits.wu2025.theorem1 import corners
+        for ci, corner in enumerate(corners([exact(b) for b in wc.box])):
+            pt = [box[qq] if Fraction(corner[qq]) > 0 else -box[qq] for qq in range(m)]
+            ref, grad = _reference_at(cfg, pr, pt, f"_c{ci}")
+            lines += ref
+            lines.append([f"gc_{ci}", text(sp.sqrt(sp.Add(*[g ** 2 for g in grad])))])
+            norms.append(sp.Symbol(f"gc_{ci}"))
+        lines.append(["observed", text(sp.sqrt(sp.Add(*[(a - b) ** 2 for a, b in zip(w_tf, gd[step])])))])
+        lines.append(["L_lo", text(_max(norms))])
+        premises = _theorem1_premises(claim, cfg, wc, n, data)
+        consts, values, functions = premises[2], premises[3], premises[6]
+        # L_hi: two-sided constants (their names cannot meet the premises' constants: a_Lf, ap_Lf, u_Lf)
+        data["R_s"] = q(C.safe_radius(cfg))
+        try:
+            ca = sup_constant("a_Lf", "r(t)", "t", "R_s", data, functions, rel_margin=Fraction(1, 10 ** 9),
+                              lower_values={})
+            cap = sup_constant("ap_Lf", "dr(t)", "t", "R_s", data, functions, rel_margin=Fraction(1, 10 ** 9),
+                               lower_values={})
+            cu = sup_constant("u_Lf", "dphi(z)", "z", "a_Lf + B_y", data, functions,
+                              env_values={**values, "a_Lf": Fraction(ca["value"])}, rel_margin=Fraction(1, 10 ** 9),
+                              lower_values={"a_Lf": Fraction(ca["lower"])})
+        except CoverFailed as exc:
+            raise _NoCert(f"the enclosure of a constant of L_hi did not close: {exc}") from exc
+        for c_ in (ca, cap, cu):
+            c_.pop("lower")
+        consts += [ca, cap, cu]
+        Lhi = C.L_f_formula(sp.Symbol("a_Lf"), sp.Symbol("ap_Lf"), sp.Symbol("u_Lf"), N, cfg.K, cfg.d_out,
+                            sp.Symbol("B_v"), sp.Symbol("B_x"))
+        f = lambda v: (1 + sp.Symbol("n") * v) ** step * sp.Symbol("eps") / v  # noqa: E731
+        lo = sp.Min(sp.Symbol("L_lo"), sp.Symbol("L_hi"), evaluate=False)
+        hi = sp.Max(sp.Symbol("L_lo"), sp.Symbol("L_hi"), evaluate=False)
+        lines += [["L_hi", text(Lhi)], ["bound_lo", text(f(lo))], ["bound_hi", text(f(hi))],
+                  ["needed", "observed + bound_lo + bound_hi"]]
+        prog = W.prune(lines, "needed")[:-1]
+    except _NoCert as exc:
+        return None, str(exc)
+    return _theorem1_certificate(claim, inst, ev, data, premises, prog, "Max(bound_lo, bound_hi)",
+                                 f"the construction's blocks and projected GD from w^(0) = 0; at step {step} "
+                                 "||w^l - w_GD^l||_2 against max(f(L_lo), f(L_hi)), L_lo from the gradients at the "
+                                 "GD iterates and three corners of W, L_hi from two-sided certified constants; "
+                                 "Theorem 1's hypotheses (the proof's eps choices met by the certified constants)")
 
 
 # ------------------------------------------------------------------------------------------------ ReLU coverage
@@ -477,13 +597,11 @@ VIOLATIONS = {"wu2025.lemma14": lemma14, "wu2025.lemma14.convergence": lemma14_c
               "wu2025.lemma14.ours": lemma14, "wu2025.lemma14.convergence.ours": lemma14_convergence,
               "wu2025.theorem2.proof_eta": theorem2_proof_eta, "wu2025.theorem1.query_gate": query_gate,
               "wu2025.theorem1.query_gate.safe": query_gate, "wu2025.theorem1": theorem1_stated,
-              "wu2025.theorem4.stated": theorem1_stated, "wu2025.abstract.relu_coverage": relu_coverage}
+              "wu2025.theorem4.stated": theorem1_stated, "wu2025.abstract.relu_coverage": relu_coverage,
+              "wu2025.corollary1_1": corollary1_1}
 VIOLATIONS.update({cid: norm_claim for cid in NORM_LAYERS})
 
-COROLLARY = ("the bound max(f(L_lo), f(L_hi)), f(L) = (1 + n L)^l eps / L, is not monotone in the sup-defined "
-             "constants of L_hi (f is quasi-convex: replacing L_hi by a proven upper bound does raise the maximum over "
-             "the bracket, but the checker's monotonicity test cannot see it), so the violation stays high-precision")
-NOT_CERTIFIABLE = {"wu2025.corollary1_1": COROLLARY}
+NOT_CERTIFIABLE: dict = {}
 
 
 def certify_violation(claim, instance: dict, ev, dps: int):

@@ -251,6 +251,17 @@ def B_l(config: WuConfig, eps_l, eps_r, E_r) -> sp.Expr:
 
 # --- L_f and f(0) - inf f (ours) -------------------------------------------------------------------------
 
+def L_f_formula(a, ap, u_max, N: int, K: int, d: int, Bv, Bx) -> sp.Expr:
+    """L_f (ours, ``L_f``) from a = sup|r|, a' = sup|r'| on the safe radius and u_max = sup_{|z| <= a + B_y} |phi'|:
+    (1/2) (sum_j ||s(j)||^2 ||p(j-1)||^2)^(1/2) with the norm bounds of Lemma 1's factors (any SymPy values)."""
+    width = lambda j: K if j < N else d  # noqa: E731
+    s = {N: ap * sp.sqrt(d) * u_max}
+    for j in range(N - 1, 0, -1):
+        s[j] = ap * sp.sqrt(width(j + 1)) * Bv * s[j + 1]
+    p = {0: Bx, **{j: sp.sqrt(width(j)) * a for j in range(1, N)}}
+    return sp.sqrt(sum((s[j] * p[j - 1]) ** 2 for j in range(1, N + 1))) / 2
+
+
 def L_f(config: WuConfig) -> Constant:
     """Ours: an analytic bound on sup_W ||grad L_n||, i.e. the Lipschitz constant of L_n on W (Cor 1.1's words).
 
@@ -264,13 +275,7 @@ def L_f(config: WuConfig) -> Constant:
     a, ap = _sup_r(config, 0, R), _sup_r(config, 1, R)
     z = a + exact(config.By)
     u_max = get_loss(config.loss).sup_abs_u(-z, z)
-    N, K, d = config.N, config.K, config.d_out
-    width = lambda j: K if j < N else d  # noqa: E731
-    s = {N: ap * sp.sqrt(d) * u_max}
-    for j in range(N - 1, 0, -1):
-        s[j] = ap * sp.sqrt(width(j + 1)) * exact(config.Bv) * s[j + 1]
-    p = {0: exact(config.Bx), **{j: sp.sqrt(width(j)) * a for j in range(1, N)}}
-    value = sp.sqrt(sum((s[j] * p[j - 1]) ** 2 for j in range(1, N + 1))) / 2
+    value = L_f_formula(a, ap, u_max, config.N, config.K, config.d_out, exact(config.Bv), exact(config.Bx))
     return Constant("L_f", value, "Corollary 1.1 (p.8) names L_f; the value is ours", "ours", (-R, R),
                     "analytic bound on sup_W ||grad L_n|| (Lipschitz constant of L_n); not a bound on the "
                     "Lipschitz constant of grad L_n that Lemma 14 assumes", "L_f")
@@ -320,6 +325,6 @@ def primitive_constants(config: WuConfig) -> list[Constant]:
     return out
 
 
-__all__ = ["Constant", "RADIUS_MODES", "B_l", "B_r", "B_r_levels", "B_rp", "B_rp_levels", "Delta_f", "L_f", "L_l",
-           "L_r", "L_rp", "P", "R1", "R2", "R3", "R3_prime", "approximation_radius", "exact", "primitive_constants",
-           "residual_radius", "round_up", "safe_radius", "sup_u"]
+__all__ = ["Constant", "RADIUS_MODES", "B_l", "B_r", "B_r_levels", "B_rp", "B_rp_levels", "Delta_f", "L_f",
+           "L_f_formula", "L_l", "L_r", "L_rp", "P", "R1", "R2", "R3", "R3_prime", "approximation_radius", "exact",
+           "primitive_constants", "residual_radius", "round_up", "safe_radius", "sup_u"]
