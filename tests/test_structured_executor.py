@@ -257,6 +257,28 @@ def test_run_state_leaves_its_input_and_earlier_results_alone():
     assert torch.equal(run_state(layers, st)[0].tokens(), out_a)
 
 
+def test_programs_are_per_layer_sequence_and_safe_under_threads(monkeypatch):
+    """A run resolves its layers once per layer sequence (``_program``); with the table forced to evict (2 entries)
+    and 4 threads running 8 different prefixes of the block, every result equals the serial one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from numeric.executors import structured
+
+    cfg, wc, pr = _setup(2, 2, 3, 3, 4, 20, 1, readout=False)
+    layers = wc.blocks[0].layers
+    st = token_state(wc.layout, pr)
+    p1 = structured._program(list(layers), wc.layout, st.dtype, st.device)
+    assert structured._program(list(layers), wc.layout, st.dtype, st.device) is p1
+    assert structured._program(list(layers[:3]), wc.layout, st.dtype, st.device) is not p1
+    serial = [run_state(layers[:k], st)[0].tokens() for k in range(3, 11)]
+    monkeypatch.setattr(structured, "PROGRAMS", 2)
+    monkeypatch.setattr(structured, "_PROGRAMS", type(structured._PROGRAMS)())    # empty: the threads insert, evict
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda k: run_state(layers[:k], st)[0].tokens(), list(range(3, 11)) * 3))
+    assert all(torch.equal(g, serial[i % 8]) for i, g in enumerate(got))
+    assert len(structured._PROGRAMS) <= 2
+
+
 def test_factored_tokens_round_trip_and_sharing():
     cfg, wc, pr = _setup(2, 2, 3, 3, 4, 20, 1)
     H = torch.tensor(convert(initial_tokens(wc.layout, pr), "float"))

@@ -791,9 +791,23 @@ def _backprop(layout: TokenLayout, j: int, st: TokenState) -> None:
 def _step(layout: TokenLayout, scale: Fraction, st: TokenState) -> None:
     """(C.16): w += -(scale / n_tok) 1_i sum_t s_t(j) (x) p_t(j-1), scale = eta (n+1)/(2n)."""
     shape = layout.shape
+    pairs = [(st.get(layout.s(j)), st.get(layout.p(j - 1))) for j in range(1, shape.N + 1)]
+    if not st.batch and st.get("w") is not None and st.ones() and all(S is not None and P is not None
+                                                                      for S, P in pairs):
+        # one buffer, each block's product written into its rows (no concatenation; the same values)
+        G = st.ws.scratch("step", (sum(shape.width(j) * shape.fan_in(j) for j in range(1, shape.N + 1)),),
+                          st.dtype, st.device)
+        off = 0
+        for j in range(1, shape.N + 1):
+            size = shape.width(j) * shape.fan_in(j)
+            torch.matmul(st.full(layout.s(j)), st.full(layout.p(j - 1)).transpose(-1, -2),
+                         out=G[off:off + size].view(shape.width(j), shape.fan_in(j)))
+            off += size
+        st.add("w", G.mul_(-float(scale) / st.n_tok)[:, None])     # w exists: never the buffer itself
+        return
     parts = []
     for j in range(1, shape.N + 1):
-        S, P = st.get(layout.s(j)), st.get(layout.p(j - 1))
+        S, P = pairs[j - 1]
         if S is None or P is None:
             parts.append(torch.zeros(*st.batch, shape.width(j) * shape.fan_in(j), dtype=st.dtype, device=st.device))
         else:
@@ -820,10 +834,12 @@ def _mlp(plan: MLPPlan, st: TokenState) -> None:
     lins: dict = {}     # a family's reads ((slot, coef), ...) -> sum c X, computed once (a family reading the
     for i, f in enumerate(plan.families):   # negated combination, e.g. a loss unit's twin, takes minus it)
         reads = tuple((name, c) for name, c in f.reads if st.get(name) is not None)
-        scalars = [(st.get(name), c) for name, c in f.scalars if st.get(name) is not None]
+        scalars = tuple((name, c) for name, c in f.scalars if st.get(name) is not None)
         if not reads and not scalars:
             continue
-        gate = _lincomb(scalars, None) if scalars else None                   # (*b, 1, n_tok or 1): small
+        gate = None if not scalars else lins.get(scalars)                    # (*b, 1, n_tok or 1): small
+        if scalars and gate is None:
+            gate = lins[scalars] = _lincomb([(st.get(name), c) for name, c in scalars], None)
         neg = tuple((name, -c) for name, c in reads)
         sign = 1
         if not reads:
@@ -875,15 +891,17 @@ def _mlp(plan: MLPPlan, st: TokenState) -> None:
 
 def _lincomb(terms: list, out: torch.Tensor | None) -> torch.Tensor:
     """sum c X over terms [(X, c)] (broadcast), into ``out`` (of the broadcast shape) when given."""
+    if out is None:                        # the largest first: the others broadcast into it in place
+        terms = sorted(terms, key=lambda t: -t[0].numel())
     (X0, c0), rest = terms[0], terms[1:]
     if out is None:
         acc = X0 * c0
     else:
         acc = torch.mul(X0.expand(out.shape), c0, out=out)
     for X, c in rest:
-        if acc.shape == _bshape(acc.shape, X.shape):
-            acc.add_(X, alpha=c)
-        else:
+        try:
+            acc.add_(X, alpha=c)           # X broadcasts to acc's shape (the usual case)
+        except RuntimeError:               # it would have to grow acc: out of place
             acc = acc + X * c
     return acc
 
@@ -937,25 +955,28 @@ def _apply(layer, kind, plan, st: TokenState, ahead) -> TokenState:
 
 _PROGRAMS: OrderedDict = OrderedDict()     # (layer ids, layout id, dtype, device) -> (layer weakrefs, layout, steps)
 PROGRAMS = 16
+_PROGRAMS_LOCK = threading.Lock()
 
 
 def _program(layers: list, layout: TokenLayout, dtype, device) -> list:
     """[(kind, plan, ahead)] of every layer of a run, resolved once per layer sequence (the plans live in the side
     table; this keeps weak references to the layers, never the layers)."""
     key = (tuple(map(id, layers)), id(layout), dtype, str(device))
-    hit = _PROGRAMS.get(key)
-    if hit is not None and hit[1] is layout and all(r() is l for r, l in zip(hit[0], layers)):
-        _PROGRAMS.move_to_end(key)
-        return hit[2]
+    with _PROGRAMS_LOCK:
+        hit = _PROGRAMS.get(key)
+        if hit is not None and hit[1] is layout and all(r() is l for r, l in zip(hit[0], layers)):
+            _PROGRAMS.move_to_end(key)
+            return hit[2]
     ahead = _lookahead(layers, layout, dtype, device)
     steps = []
     for i, layer in enumerate(layers):
         kind = structured_kind(layer)
         plan = _plan(layer, layout, dtype, device) if kind is not None or isinstance(layer, MLP) else None
         steps.append((kind, plan, ahead.get(i, ())))
-    _PROGRAMS[key] = ([weakref.ref(l) for l in layers], layout, steps)
-    while len(_PROGRAMS) > PROGRAMS:
-        _PROGRAMS.popitem(last=False)
+    with _PROGRAMS_LOCK:
+        _PROGRAMS[key] = ([weakref.ref(l) for l in layers], layout, steps)
+        while len(_PROGRAMS) > PROGRAMS:
+            _PROGRAMS.popitem(last=False)
     return steps
 
 
