@@ -356,16 +356,20 @@ class Piecewise:
             hit = tables[id(other)] = (other, torch.stack(cols, dim=1).contiguous())
         return hit[1]
 
+    def _fetch(self, q: torch.Tensor, fetch):
+        """``fetch(flat q)``; a NaN in z (CPU) has an out-of-range index: q is clamped (any piece will do)."""
+        try:
+            return fetch(q.reshape(-1))
+        except IndexError:
+            q.clamp_(0, len(self.slope) - 1)
+            return fetch(q.reshape(-1))
+
     def gather(self, q: torch.Tensor, other: "Piecewise | None" = None, scratch: torch.Tensor | None = None):
         """The rows of ``table(other)`` at the pieces q: shape (*q.shape, 2 or 4).  ``scratch``: a buffer of
         (q.numel(), columns) to gather into."""
         tab = self.table(other)
-        try:
-            g = tab.index_select(0, q.reshape(-1)) if scratch is None else \
-                torch.index_select(tab, 0, q.reshape(-1), out=scratch)
-        except IndexError:                      # a NaN in z (CPU): its index is out of range; any piece will do
-            q.clamp_(0, len(self.slope) - 1)
-            return self.gather(q, other, scratch)
+        g = self._fetch(q, lambda flat: tab.index_select(0, flat) if scratch is None else
+                        torch.index_select(tab, 0, flat, out=scratch))
         return g.view(*q.shape, tab.shape[1])
 
     def __call__(self, z: torch.Tensor, q: torch.Tensor | None = None, out: torch.Tensor | None = None,
@@ -374,17 +378,10 @@ class Piecewise:
         result buffer; ``scratch``: a buffer of (z.numel(), 2) for the gathered slopes and intercepts."""
         q = self.index(z) if q is None else q
         if z.numel() > PACKED_MAX:          # large: contiguous 1-D gathers (a strided addcmul is several times slower)
-            flat = q.reshape(-1)
-            try:
-                if scratch is None:
-                    a, b = self.slope.index_select(0, flat), self.icpt.index_select(0, flat)
-                else:
-                    ab = scratch.view(-1).view(2, -1)
-                    a = torch.index_select(self.slope, 0, flat, out=ab[0])
-                    b = torch.index_select(self.icpt, 0, flat, out=ab[1])
-            except IndexError:              # a NaN in z (CPU): its index is out of range; any piece will do
-                q.clamp_(0, len(self.slope) - 1)
-                return self(z, q, out, scratch)
+            ab = None if scratch is None else scratch.view(-1).view(2, -1)
+            a, b = self._fetch(q, lambda flat: (self.slope.index_select(0, flat), self.icpt.index_select(0, flat))
+                               if ab is None else (torch.index_select(self.slope, 0, flat, out=ab[0]),
+                                                   torch.index_select(self.icpt, 0, flat, out=ab[1])))
             a, b = a.view(q.shape), b.view(q.shape)
             return torch.addcmul(b, a, z) if out is None else torch.addcmul(b, a, z, out=out)
         g = self.gather(q, None, scratch)
@@ -697,7 +694,7 @@ def _scalar(plan: ScalarPlan, st: TokenState, ahead=()) -> None:
             if not later:      # a later layer may need z again (with ``later`` it is served now)
                 st.memo[("z", t.j)] = (w, _ver(w), P, _ver(P), z)
         hq = st.memo.get(("q", t.j))
-        if _same(hq, z) and (hq[2] is f.key or hq[2] == f.key):
+        if _same(hq, z) and hq[2] == f.key:
             q = hq[3]
         else:
             qbuf = st.ws.scratch("q", z.shape, torch.int32, st.device) if later else \
@@ -931,9 +928,14 @@ def structured_kind(layer) -> str | None:
 def apply_state(layer, st: TokenState, ahead=()) -> TokenState:
     """One layer on the token state (slots it was given are replaced, never modified); returns the state.
     ``ahead``: terms of a later layer to evaluate with this one (``_lookahead``)."""
+    return _apply(layer, *_resolve(layer, st.layout, st.dtype, st.device), st, ahead)
+
+
+def _resolve(layer, layout: TokenLayout, dtype, device) -> tuple:
+    """(structure kind, plan) of a layer; the plan is None for a layer that runs on the batched executor."""
     kind = structured_kind(layer)
-    plan = _plan(layer, st.layout, st.dtype, st.device) if kind is not None or isinstance(layer, MLP) else None
-    return _apply(layer, kind, plan, st, ahead)
+    return kind, (_plan(layer, layout, dtype, device)
+                  if kind is not None or isinstance(layer, MLP) else None)
 
 
 def _apply(layer, kind, plan, st: TokenState, ahead) -> TokenState:
@@ -970,9 +972,7 @@ def _program(layers: list, layout: TokenLayout, dtype, device) -> list:
     ahead = _lookahead(layers, layout, dtype, device)
     steps = []
     for i, layer in enumerate(layers):
-        kind = structured_kind(layer)
-        plan = _plan(layer, layout, dtype, device) if kind is not None or isinstance(layer, MLP) else None
-        steps.append((kind, plan, ahead.get(i, ())))
+        steps.append((*_resolve(layer, layout, dtype, device), ahead.get(i, ())))
     with _PROGRAMS_LOCK:
         _PROGRAMS[key] = ([weakref.ref(l) for l in layers], layout, steps)
         while len(_PROGRAMS) > PROGRAMS:

@@ -251,8 +251,8 @@ def sup_cover(f_text: str, var: str, D: Fraction, data: dict, functions: dict, m
             try:
                 val = ck.Balls({**cx.env, var: ck.ball(m)})(f)
                 low = exact_point(ck.ball_abs(val).lower())
-                if low > lower or best[0] is None:
-                    lower, best[0] = max(lower, low), m
+                if best[0] is None or low > lower:        # (lower is 0 until the first midpoint)
+                    lower, best[0] = low, m
             except ck.Reject:
                 pass
             n += 1
@@ -286,7 +286,8 @@ def sup_constant(name: str, function: str, var: str, radius: str, data: dict, fu
     (within ``rel_margin`` of the sup) and the cover proving it.  ``env_values``: earlier constants' values (name ->
     Fraction) the radius may use.  ``lower_values`` (name -> Fraction, the lower ends of earlier two-sided
     constants; {} when there are none): the entry is two-sided, ``attained`` a point t0 with |t0| <= radius (the
-    radius at those lower ends) and the entry's ``lower`` = |f(t0)| rounded down (for the later constants)."""
+    radius at those lower ends), and this constant's lower end |f(t0)| (rounded down) is added to the dict for the
+    constants after it."""
     data_all = dict(data)
     data_all.update({k: q(v) for k, v in (env_values or {}).items()})
     old = ctx.prec
@@ -300,9 +301,10 @@ def sup_constant(name: str, function: str, var: str, radius: str, data: dict, fu
     value, cov = sup_cover(function, var, D, data_all, functions, rel_margin, order=order, argmax=arg)
     out = {"name": name, "function": function, "var": var, "radius": radius, "value": q(value), "cover": cov}
     if lower_values is not None:
-        out["attained"], out["lower"] = _attained(function, var, radius, {**data, **{k: q(v) for k, v in
-                                                                                    lower_values.items()}},
-                                                  functions, arg[0] if arg else Fraction(0))
+        out["attained"], lower = _attained(function, var, radius, {**data, **{k: q(v) for k, v in
+                                                                             lower_values.items()}},
+                                           functions, arg[0] if arg else Fraction(0))
+        lower_values[name] = Fraction(lower)
     return out
 
 

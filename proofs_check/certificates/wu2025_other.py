@@ -500,11 +500,16 @@ def corollary1_1(claim, inst, ev):
         eta = sp.Symbol("eta")
         box = [sp.Symbol(f"box_{qq}") for qq in range(m)]
         gd, norms = [[sp.Integer(0)] * m], []
+
+        def gradient_at(point, suffix: str, name: str) -> list:
+            """grad L_n at ``point`` (program lines), its norm as the line ``name`` (one of L_lo's candidates)."""
+            ref, grad = _reference_at(cfg, pr, point, suffix)
+            lines.extend(ref + [[name, text(sp.sqrt(sp.Add(*[g ** 2 for g in grad])))]])
+            norms.append(sp.Symbol(name))
+            return grad
+
         for k in range(L + 1):                              # projected GD from w^(0) = 0, the gradient norms
-            ref, grad = _reference_at(cfg, pr, gd[-1], f"_g{k}")
-            lines += ref
-            lines.append([f"gn_{k}", text(sp.sqrt(sp.Add(*[g ** 2 for g in grad])))])
-            norms.append(sp.Symbol(f"gn_{k}"))
+            grad = gradient_at(gd[-1], f"_g{k}", f"gn_{k}")
             if k < L:
                 nxt = []
                 for qq in range(m):
@@ -514,29 +519,24 @@ def corollary1_1(claim, inst, ev):
                 gd.append(nxt)
         from ..audits.wu2025.theorem1 import corners
         for ci, corner in enumerate(corners([exact(b) for b in wc.box])):
-            pt = [box[qq] if Fraction(corner[qq]) > 0 else -box[qq] for qq in range(m)]
-            ref, grad = _reference_at(cfg, pr, pt, f"_c{ci}")
-            lines += ref
-            lines.append([f"gc_{ci}", text(sp.sqrt(sp.Add(*[g ** 2 for g in grad])))])
-            norms.append(sp.Symbol(f"gc_{ci}"))
+            gradient_at([box[qq] if Fraction(corner[qq]) > 0 else -box[qq] for qq in range(m)], f"_c{ci}", f"gc_{ci}")
         lines.append(["observed", text(sp.sqrt(sp.Add(*[(a - b) ** 2 for a, b in zip(w_tf, gd[step])])))])
         lines.append(["L_lo", text(_max(norms))])
         premises = _theorem1_premises(claim, cfg, wc, n, data)
         consts, values, functions = premises[2], premises[3], premises[6]
         # L_hi: two-sided constants (their names cannot meet the premises' constants: a_Lf, ap_Lf, u_Lf)
         data["R_s"] = q(C.safe_radius(cfg))
+        lows: dict = {}                                     # the lower ends, filled by sup_constant
         try:
             ca = sup_constant("a_Lf", "r(t)", "t", "R_s", data, functions, rel_margin=Fraction(1, 10 ** 9),
-                              lower_values={})
+                              lower_values=lows)
             cap = sup_constant("ap_Lf", "dr(t)", "t", "R_s", data, functions, rel_margin=Fraction(1, 10 ** 9),
-                               lower_values={})
+                               lower_values=lows)
             cu = sup_constant("u_Lf", "dphi(z)", "z", "a_Lf + B_y", data, functions,
                               env_values={**values, "a_Lf": Fraction(ca["value"])}, rel_margin=Fraction(1, 10 ** 9),
-                              lower_values={"a_Lf": Fraction(ca["lower"])})
+                              lower_values=lows)
         except CoverFailed as exc:
             raise _NoCert(f"the enclosure of a constant of L_hi did not close: {exc}") from exc
-        for c_ in (ca, cap, cu):
-            c_.pop("lower")
         consts += [ca, cap, cu]
         Lhi = C.L_f_formula(sp.Symbol("a_Lf"), sp.Symbol("ap_Lf"), sp.Symbol("u_Lf"), N, cfg.K, cfg.d_out,
                             sp.Symbol("B_v"), sp.Symbol("B_x"))
