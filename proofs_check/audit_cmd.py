@@ -30,6 +30,7 @@ class _Progress:
 
     def __init__(self, total: int):
         self.total, self.done, self.t0 = total, 0, time.monotonic()
+        self.seen: set = set()
         self.bar = None
         self.tty = sys.stderr.isatty()
 
@@ -51,8 +52,12 @@ class _Progress:
 
     def result(self, r) -> None:
         self.close()
-        self.done += 1
-        head = f"[{self.done}/{self.total} {time.monotonic() - self.t0:6.1f}s]"
+        if r.claim_id in self.seen:   # the second pass changed this claim's verdict (instances pooled after it)
+            head = f"[revised {time.monotonic() - self.t0:6.1f}s]"
+        else:
+            self.seen.add(r.claim_id)
+            self.done += 1
+            head = f"[{self.done}/{self.total} {time.monotonic() - self.t0:6.1f}s]"
         if isinstance(r, ToolErrorRecord):
             print(f"{head} {r.claim_id:38s} TOOL ERROR {r.error}: {r.message}", file=sys.stderr, flush=True)
         else:

@@ -341,3 +341,20 @@ class _Infinite(_Residue):
 
 def test_an_infinite_excess_is_never_taken_for_a_rounding_residue(tmp_path):
     assert judge(_Infinite(), _ctx(tmp_path)).outcome is Outcome.VIOLATED
+
+
+def test_progress_counts_each_claim_once_and_marks_a_revised_verdict(capsys, monkeypatch):
+    """The second pass may change a verdict (instances pooled after the claim was judged): its line says 'revised'
+    and the count stays at the number of claims (it printed [65/64] before)."""
+    from types import SimpleNamespace
+
+    from proofs_check import audit_cmd
+
+    progress = audit_cmd._Progress(2)
+    lines = []
+    monkeypatch.setattr(audit_cmd, "table_row", lambda r: r.claim_id)
+    for cid in ("a", "b", "a"):
+        progress.result(SimpleNamespace(claim_id=cid))
+        lines.append(capsys.readouterr().err.strip())
+    assert lines[0].startswith("[1/2") and lines[1].startswith("[2/2") and lines[2].startswith("[revised")
+    assert progress.done == 2

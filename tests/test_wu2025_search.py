@@ -128,6 +128,28 @@ def test_structured_seeds_align_every_weight_with_what_it_multiplies():
     assert np.abs(V2[:, 0]).sum() == pytest.approx(cfg.K * cfg.Bv, rel=1e-9)  # a column of l1 norm K B_v
 
 
+def test_a_claim_s_seed_rank_reorders_its_seeds_only():
+    """Lemma 2 (safe) seeds the configurations with B_v B_x >= 1 first and Lemma 4 (safe) those with a non-square
+    loss and B_v B_x <= 1e-3 (where each corrected bound is attained); the seeds are the same set as in the diagonal
+    order, and the random samples (drawn from the pool in its own order) are the same stream."""
+    ctx = AuditContext(paper="wu2025")
+    for cid, first in (("wu2025.lemma2.safe", lambda c: c.Bv * c.Bx >= 1),
+                       ("wu2025.lemma4.safe", lambda c: c.loss != "square" and c.Bv * c.Bx <= 1e-3)):
+        claim = get_claim(cid)
+        ranked = claim.search_space(ctx)
+        spec = claim.spec(ctx)
+        spec.seed_rank = None
+        plain = common.construction_space(ctx, spec, claim._objective_grad)
+        cfgs = [WuConfig(**c.discrete["config"]) for c in ranked.seeds]
+        assert all(first(c) for c in cfgs[:5]) and not all(first(c) for c in cfgs)
+        key = lambda c: (json.dumps(c.discrete["config"], sort_keys=True), c.vector.tobytes())  # noqa: E731
+        assert sorted(map(key, ranked.seeds)) == sorted(map(key, plain.seeds))
+        assert [key(c) for c in ranked.seeds] != [key(c) for c in plain.seeds]
+        r1, r2 = np.random.default_rng(3), np.random.default_rng(3)
+        for _ in range(20):
+            assert key(ranked.sample(r1)) == key(plain.sample(r2))
+
+
 def test_configurations_are_sampled_and_mutated_inside_the_hypotheses():
     claim = get_claim("wu2025.lemma2.context")
     ctx = AuditContext(paper="wu2025")

@@ -110,6 +110,8 @@ class BlockClaim(Claim):
     # the structured data seeded per configuration (common.FEW): where the approximants are worst first (Lemmas 2-6
     # and the gradient error measure approximation errors), then the aligned and the column-wise weights
     seed_labels: tuple = ("worst-r", "aligned+-", "columns+-")
+    # cfg -> sort key of the extreme configurations' seeds (common.seed_order); None keeps the diagonal order
+    seed_rank = None
 
     # ------------------------------------------------------------------ space
 
@@ -123,7 +125,7 @@ class BlockClaim(Claim):
         extra = (lambda cfg, cand: {**({"free": dict(self.free)} if self.free else {}), **self.extras}) \
             if (self.free or self.extras) else None
         return SpaceSpec(self.space(ctx), query=self.query, pool=self.pool_size, extra=extra, salt=self.radius,
-                         seed_labels=self.seed_labels)
+                         seed_labels=self.seed_labels, seed_rank=self.seed_rank)
 
     def search_space(self, ctx):
         return construction_space(ctx, self.spec(ctx), self._objective_grad)

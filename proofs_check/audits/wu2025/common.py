@@ -864,6 +864,19 @@ def config_pool(sp_: ConfigSpace, salt: str, size: int, base: WuConfig | None = 
     return out
 
 
+def seed_order(pool: list[tuple[str, WuConfig]], rank) -> list[tuple[str, WuConfig]]:
+    """The pool in the order its configurations are seeded: the given one, the extreme ones sorted by the claim's
+    ``rank(cfg)`` (stable: equal ranks keep the diagonal order of ``_interleave_shapes``), the drawn ones.  Only
+    the seeds follow it; random samples draw from the pool in its own order, so a claim's rank leaves its random
+    stream unchanged."""
+    if rank is None:
+        return pool
+    given = [x for x in pool if x[0] == "given"]
+    drawn = [x for x in pool if x[0] == "drawn"]
+    extreme = sorted((x for x in pool if x[0] not in ("given", "drawn")), key=lambda x: rank(x[1]))
+    return given + extreme + drawn
+
+
 @dataclass
 class SpaceSpec:
     """How a claim's instances are made from a configuration and raw data."""
@@ -876,6 +889,7 @@ class SpaceSpec:
     extra: object = None                # (cfg, candidate) -> dict of instance extras
     w_zero: bool = False                # w0 = 0 (Theorem 1)
     seed_labels: tuple = FEW[1:4]       # structured variants seeded per drawn / extreme configuration
+    seed_rank: object = None            # cfg -> sort key of the extreme configurations' seeds (``seed_order``)
 
 
 def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace:
@@ -891,7 +905,7 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
     configs = [c for _, c in pool]
     G = len(GENES)
     per_config = []
-    for label, c in pool:
+    for label, c in seed_order(pool, spec.seed_rank):
         variants = structured_data(c, spec.query, worst=label == "given" or any(
             lab.startswith("worst-") for lab in spec.seed_labels))
         if label != "given":
