@@ -30,7 +30,7 @@ Kinds:
   extension; 1: mean-value form; 2: 1-D Taylor form maximised exactly) is within the box's claimed value <= b.
 * ``identity``: ``expression`` over declared ``symbols`` simplifies to exactly 0 (expand, cancel, simplify, or
   simplify of the Piecewise rewrite), and every expression of ``positive`` is positive by SymPy's assumptions on
-  the symbols (e.g. a sum of products of positive symbols).
+  the symbols (e.g. a sum of products of positive symbols); or an ``induction`` (``check_induction``).
 * ``chain``: a proof by composition, see ``check_chain``: certified constants, ``axioms`` (named mathematical
   lemmas, listed, not checked), axiom-justified bounds on named nonnegative quantities, side ``conditions``,
   and ``conclusions`` decided after substituting the bounds (monotone, so substitution is sound).
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -152,10 +153,8 @@ class Parser:
             need(type(n.value) is int, f"literal {n.value!r}: only integers (write p/q, not decimals)")
             return sympy.Integer(n.value)
         if isinstance(n, ast.Name):
-            if n.id == "E":
-                return sympy.E
-            if n.id == "pi":
-                return sympy.pi
+            if n.id in ("E", "pi"):
+                return getattr(sympy, n.id)
             need(n.id in self.names, f"unknown name {n.id!r}")
             return sympy.Symbol(n.id, real=True) if n.id in self.real else sympy.Symbol(n.id)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not n.keywords:
@@ -297,19 +296,12 @@ class Balls:
             return self.env[e.name]
         if e.is_Rational:
             return ball(Fraction(int(e.p), int(e.q)))
-        if e is sympy.E:
-            return arb.const_e()
-        if e is sympy.pi:
-            return arb.pi()
-        if e.is_Add:
-            out = arb(0)
+        if e is sympy.E or e is sympy.pi:
+            return arb.const_e() if e is sympy.E else arb.pi()
+        if e.is_Add or e.is_Mul:
+            out = arb(0) if e.is_Add else arb(1)
             for a in e.args:
-                out = out + self(a)
-            return out
-        if e.is_Mul:
-            out = arb(1)
-            for a in e.args:
-                out = out * self(a)
+                out = out + self(a) if e.is_Add else out * self(a)
             return out
         if e.is_Pow:
             if not e.exp.is_Rational:
@@ -324,21 +316,15 @@ class Balls:
             return args[1].bessel_i(args[0])
         if name == "Abs":
             return ball_abs(args[0])
-        if name == "Max":
-            return ball_max(args)
-        if name == "Min":
-            return ball_min(args)
+        if name in ("Max", "Min"):
+            return (ball_max if name == "Max" else ball_min)(args)
         if name in ("Heaviside", "sign"):              # enclosures of every convention at 0
             x, lo = args[0], (arb(0) if name == "Heaviside" else arb(-1))
             return arb(1) if x.lower() > 0 else lo if x.upper() < 0 else hull(lo, arb(1))
         if name == "DiracDelta":
-            need(x_excludes_zero(args[0]), "DiracDelta at a kink inside a box")
+            need(args[0].lower() > 0 or args[0].upper() < 0, "DiracDelta at a kink inside a box")
             return arb(0)
         raise Reject(f"unknown function {name}")
-
-
-def x_excludes_zero(x: arb) -> bool:
-    return x.lower() > 0 or x.upper() < 0
 
 
 class NotExact(Exception):
@@ -357,10 +343,7 @@ def exact_value(e, env: dict) -> Fraction:
     if e.is_Add:
         return sum(args, Fraction(0))
     if e.is_Mul:
-        out = Fraction(1)
-        for a in args:
-            out *= a
-        return out
+        return math.prod(args, start=Fraction(1))
     if e.is_Pow and e.exp.is_Integer and abs(e.exp) <= MAX_POWER and not (args[0] == 0 and e.exp < 0):
         return args[0] ** int(e.exp)
     name = type(e).__name__
@@ -444,7 +427,7 @@ def check_cover(domain: list, boxes: list) -> None:
         for (_, h), (l2, _) in zip(spans, spans[1:]):
             need(h == l2, f"gap or overlap in the cover at {h} / {l2}")
         return
-    vol = lambda b: _prod(b[k][1] - b[k][0] for k in wide)  # noqa: E731
+    vol = lambda b: math.prod((b[k][1] - b[k][0] for k in wide), start=Fraction(1))  # noqa: E731
     need(sum(vol(b) for b in boxes) == vol(domain), "the boxes' volume differs from the domain's (a gap or overlap)")
     order = sorted(boxes, key=lambda b: b[wide[0]][0])
     for i, a in enumerate(order):
@@ -452,13 +435,6 @@ def check_cover(domain: list, boxes: list) -> None:
             if b[wide[0]][0] >= a[wide[0]][1]:
                 break
             need(any(a[k][1] <= b[k][0] or b[k][1] <= a[k][0] for k in wide), "two boxes overlap")
-
-
-def _prod(xs):
-    out = Fraction(1)
-    for x in xs:
-        out *= x
-    return out
 
 
 def affine(e, box_vars, known: dict):
@@ -685,9 +661,7 @@ class Context:
     Fraction, where rational), ``symbolic`` (name -> exact SymPy value), ``classes`` (monotonicity class)."""
 
     def __init__(self, cert: dict):
-        bits = cert.get("precision_bits")
-        need(type(bits) is int and 64 <= bits <= 4096, "precision_bits must be an integer in [64, 4096]")
-        self.bits = bits
+        self.bits = cert["precision_bits"]                  # checked by check_certificate
         data: dict = {}
         need(isinstance(cert.get("data", {}), dict), "data must be an object")
         for name, v in (cert.get("data") or {}).items():
@@ -841,12 +815,39 @@ def is_zero(expr) -> bool:
 ASSUMPTIONS = ("real", "positive", "nonnegative", "integer", "")
 
 
+def nonnegative(e) -> bool:
+    """e is 0 or >= 0 by SymPy's assumptions on its symbols (as built, expanded or simplified)."""
+    return is_zero(e) or any(f(e).is_nonnegative is True for f in (sympy.sympify, sympy.expand, sympy.simplify))
+
+
+def check_induction(ind: dict, cert: dict, cx: Context, assume: dict) -> str:
+    """For every integer l >= 0: q_l <= target(l), given the ``axioms`` (reported, not checked) q_0 <= base and
+    q_l <= step(q_(l-1), l) for l >= 1: checked that invariant(0) >= base, the step is nondecreasing in q,
+    step(invariant(k), k + 1) <= invariant(k + 1) for every integer k >= 0, and invariant(l) <= target(l)."""
+    l, q, syms = ind.get("index"), ind.get("quantity"), cert.get("symbols") or {}
+    need(isinstance(cert.get("axioms"), dict) and cert["axioms"] and l != q and all(
+        isinstance(v, str) and NAME.match(v) and v not in {**syms, **cx.env} and v not in RESERVED for v in (l, q)),
+        "an induction cites axioms and names a new index and quantity")
+    ex = lambda key: cx.exact_sympy(cx.expr(ind[key], extra={**syms, l: "", q: ""})).xreplace(assume)  # noqa: E731
+    L, Q, k = sympy.Symbol(l), sympy.Symbol(q), sympy.Symbol("k_", integer=True, nonnegative=True)
+    inv, step, target = ex("invariant"), ex("step"), ex("target")
+    need(Q not in inv.free_symbols | target.free_symbols, "the invariant and the target are free of the quantity")
+    need(nonnegative(inv.subs(L, 0) - ex("base")), "base case: invariant(0) < base")
+    need(nonnegative(sympy.diff(step, Q)), "the step is not nondecreasing in the quantity")
+    need(nonnegative(inv.subs(L, k + 1) - step.subs({Q: inv.subs(L, k), L: k + 1})),
+         "inductive step: step(invariant(k), k + 1) > invariant(k + 1)")
+    need(nonnegative(target.subs(L, k) - inv.subs(L, k)), "invariant(l) > target(l) for some l")
+    return f"induction over {l} >= 0 ({len(cert['axioms'])} axioms)"
+
+
 def check_identity(cert: dict, cx: Context) -> str:
     syms = cert.get("symbols") or {}
     need(isinstance(syms, dict) and all(a in ASSUMPTIONS for a in syms.values()),
          f"symbols {{name: assumption}}, assumptions {ASSUMPTIONS}")
     need(all(NAME.match(v) and v not in cx.env and v not in RESERVED for v in syms), "bad symbol name")
     assume = {sympy.Symbol(k): sympy.Symbol(k, **({a: True} if a else {})) for k, a in syms.items()}
+    if "induction" in cert:
+        return check_induction(cert["induction"], cert, cx, assume)
     e = cx.exact_sympy(cx.expr(cert["expression"], extra=syms)).xreplace(assume)
     need(is_zero(e), "the expression does not simplify to 0")
     for p in cert.get("positive") or []:               # side facts: positive by SymPy's assumptions on the symbols
@@ -957,9 +958,8 @@ CHECKS = {"violation": check_violation, "enclosure": check_enclosure, "identity"
 
 def check_certificate(data, path: str = "") -> CheckResult:
     """Accept or reject one certificate; a bad certificate never raises (the reason is in the result)."""
-    t0 = time.perf_counter()
-    kind = data.get("kind", "?") if isinstance(data, dict) else "?"
-    claim = str(data.get("claim", "?")) if isinstance(data, dict) else "?"
+    t0, d = time.perf_counter(), (data if isinstance(data, dict) else {})
+    kind, claim = d.get("kind", "?"), str(d.get("claim", "?"))
     old = ctx.prec
     try:
         need(isinstance(data, dict), "a certificate is a JSON object")
@@ -976,11 +976,9 @@ def check_certificate(data, path: str = "") -> CheckResult:
         ok, reason = False, f"malformed certificate ({type(exc).__name__}: {exc})"
     finally:
         ctx.prec = old
-    axioms = data.get("axioms") if isinstance(data, dict) and isinstance(data.get("axioms"), dict) else {}
-    scope = str(data.get("scope", "")) if isinstance(data, dict) else ""
-    whole = bool(data.get("whole_domain")) if isinstance(data, dict) else False
-    return CheckResult(ok, kind, claim, reason, path, [f"{k}: {v}" for k, v in axioms.items()], scope,
-                       time.perf_counter() - t0, whole)
+    axioms = d.get("axioms") if isinstance(d.get("axioms"), dict) else {}
+    return CheckResult(ok, kind, claim, reason, path, [f"{k}: {v}" for k, v in axioms.items()],
+                       str(d.get("scope", "")), time.perf_counter() - t0, bool(d.get("whole_domain")))
 
 
 def check_file(path) -> CheckResult:

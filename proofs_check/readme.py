@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from .report import SEVERITY_ORDER, fmt, md, verdict_word
+from .report import SEVERITY_ORDER, corrections, fmt, md, verdict_word
 
 START, END = "<!-- audit:{paper}:start -->", "<!-- audit:{paper}:end -->"
 
@@ -39,7 +39,7 @@ def section(data: dict, command: str) -> str:
                   "| finding | severity | about | root cause | witness: observed vs bound | our correction |",
                   "|---|---|---|---|---|---|"]
         for f in fs:
-            corr = "; ".join(f"`{x['claim']}` {verdict_word(x['outcome'], x['tier'])}" for x in f["corrected_verdicts"])
+            corr = corrections(f, rows)
             lines.append(f"| {md(f['title'])} (`{f['id']}`) | {f['severity']} | {f['about'].replace('_', ' ')} | "
                          f"{md(f['cause'])} | {fmt(f.get('observed'))} vs {fmt(f.get('bound'))} | {corr or '-'} |")
     lines += ["", "<details><summary>Every claim: verdict, tier, evaluations, observed/bound</summary>", "",

@@ -34,6 +34,14 @@ def verdict_word(outcome: str, tier: str | None) -> str:
     return f"{outcome} ({tier})" if tier else outcome
 
 
+def corrections(f: dict, rows: list) -> str:
+    """A finding's corrected claims with their verdicts; one the ledger proves for every instance says so."""
+    ledger = {r["claim_id"]: r.get("ledger") for r in rows}
+    return "; ".join(f"`{c['claim']}` {verdict_word(c['outcome'], c['tier'])}"
+                     + ("; certified for every instance" if ledger.get(c["claim"]) == "certified"
+                        and c["tier"] != "certified" else "") for c in f["corrected_verdicts"])
+
+
 def _d(r) -> dict:
     return r.to_dict() if isinstance(r, AuditResult) else r
 
@@ -76,7 +84,7 @@ def findings_markdown(data: dict) -> list[str]:
              "| finding | severity | about | root cause | claims | witness (observed vs bound) | our correction |",
              "|---|---|---|---|---|---|---|"]
     for f in fs:
-        corr = "; ".join(f"`{c['claim']}` {verdict_word(c['outcome'], c['tier'])}" for c in f["corrected_verdicts"])
+        corr = corrections(f, data.get("claims", []))
         w = (f"`{f['witness']}` ({fmt(f.get('observed'))} vs {fmt(f.get('bound'))}"
              + ("; certified" if f.get("witness_certified") else "; not certified" if "witness_certified" in f else "")
              + ")") if f.get("witness") else "-"

@@ -148,3 +148,16 @@ def test_bench_contract_on_cuda(tmp_path):
     assert rows["block_vs_gd"]["details"]["peak_mem_method"] == "torch.cuda.max_memory_allocated"
     for r in data["cases"]:
         assert r["ratio"] == r["candidate_s"] / r["baseline_s"]
+
+
+@pytest.mark.slow
+def test_search_power_targets_of_the_quick_plan():
+    """Issue 13's targets at the quick plan's budget (27 errata, 100 evaluations, seed 0; evaluation counts, not
+    time): every x0.9 erratum found by the portfolio and a median to the first violation >= 5x below the previous
+    engine's."""
+    from proofs_check import bench_search as bs
+
+    d = bs.case_search_power(evaluations=100, reference_factor=4).details
+    assert d["summary"]["portfolio"]["all_found_at_0.9"]
+    assert d["summary"]["speedup_median"] >= 5
+    assert all(t["met"] for t in d["targets"].values())

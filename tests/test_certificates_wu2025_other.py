@@ -58,6 +58,36 @@ def test_lemma14_recursions_are_certified_step_by_step():
     _reject(f)
 
 
+def test_our_lemma14_is_certified_for_every_instance_by_induction():
+    """q_l <= eps((1 + eta L_f)^l - 1)/L_f <= L_f^-1 (1 + eta L_f)^l eps for all l, eta, eps, L_f > 0: accepted,
+    whole domain; a forged step, a weaker invariant, the printed growth (1 + n L_f)^l, a false base, a step that
+    is not monotone in q and missing axioms are rejected."""
+    cert, why = certify_claim("wu2025.lemma14.ours")
+    assert cert is not None, why
+    cert = json.loads(json.dumps(cert))
+    r = check_certificate(cert)
+    assert r.ok and r.whole_domain and "induction" in r.reason, r.reason
+    assert any(a.startswith("projection") for a in r.axioms)
+    forged = {"step": ("(1 + 2*eta*L_f)*q + eta*eps", "inductive step"),
+              "invariant": ("eps*((1 + eta*L_f)**l - 1)/(2*L_f)", "inductive step"),
+              "target": ("(1 + eta*L_f)**l*eps/(2*L_f)", "target"),
+              "base": ("eps", "base case")}
+    for key, (text, reason) in forged.items():
+        f = copy.deepcopy(cert)
+        f["induction"][key] = text
+        _reject(f, reason)
+    f = copy.deepcopy(cert)                 # the printed growth with n: not implied by the recursion
+    f["symbols"]["n"] = "positive"
+    f["induction"]["target"] = "(1 + n*L_f)**l*eps/L_f"
+    _reject(f, "target")
+    f = copy.deepcopy(cert)
+    f["induction"]["step"] = "(1 + eta*L_f)*q**2 + eta*eps"
+    _reject(f, "nondecreasing")
+    f = copy.deepcopy(cert)
+    f["axioms"] = {}
+    _reject(f, "axioms")
+
+
 def test_the_B1_norm_of_the_exact_construction():
     c = _certify("wu2025.lemma4.norm", {"config": NORM_CFG})
     assert any(k.endswith("_W1") for k in c["data"]) and c["observed"].endswith("_B1")

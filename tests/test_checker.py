@@ -11,7 +11,7 @@ from proofs_check import checker
 from proofs_check.checker import FORMAT, check_certificate, check_dir
 
 CHECKER = Path(checker.__file__)
-ALLOWED = {"__future__", "ast", "json", "re", "time", "dataclasses", "fractions", "pathlib", "sympy", "flint"}
+ALLOWED = {"__future__", "ast", "json", "math", "re", "time", "dataclasses", "fractions", "pathlib", "sympy", "flint"}
 
 
 def test_checker_imports_only_the_standard_library_fractions_flint_and_sympy():

@@ -152,3 +152,13 @@ def test_reported_numbers_of_app_G(tmp_path):
     assert all(abs(read[b] - t) < 0.2 for b, t in fig.details["Table 1 (min)"].items() if b != "OPT-350M outlier-free")
     assert replay(tmp_path / fig.witness).reproduced
     assert judge(BY_ID["hu2025lora.appG.table1.minutes"], ctx).outcome is Outcome.INCONCLUSIVE
+
+
+def test_a_correction_the_ledger_certifies_says_so_and_only_then():
+    from proofs_check.report import corrections
+    f = {"corrected_verdicts": [{"claim": "a.ours", "outcome": "verified", "tier": "searched"},
+                                {"claim": "b.ours", "outcome": "verified", "tier": "searched"}]}
+    rows = [{"claim_id": "a.ours", "ledger": "certified"}, {"claim_id": "b.ours", "ledger": "searched"}]
+    text = corrections(f, rows)
+    assert text == ("`a.ours` verified (searched); certified for every instance; `b.ours` verified (searched)")
+    assert "certified" not in corrections(f, [])    # an audit run with --no-certificates has no ledger

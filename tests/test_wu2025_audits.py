@@ -136,6 +136,20 @@ def test_lemma14_as_printed_is_violated_and_the_corrected_form_holds(tmp_path):
     assert replay(tmp_path / printed.witness).outcome is Outcome.VIOLATED
 
 
+def test_lemma14_ours_first_seeds_are_the_proof_s_tight_case():
+    """Concave f with eta L_f -> 1 and eps small enough that W never clips an iterate: every step amplifies the
+    error by exactly 1 + eta L_f, so our corrected bound is nearly attained (the seeds with eps = 1 reach 0.92)."""
+    from proofs_check.engine import float_ratios
+
+    claim = get_claim("wu2025.lemma14.ours")
+    space = claim.search_space(AuditContext(paper="wu2025"))
+    first = [space.decode(c) for c in space.seeds[:6]]
+    ratios = float_ratios(claim, first)
+    assert all(inst["eps"] <= 1e-2 and min(inst["lambda"]) < 0 for inst in first)
+    assert all(h.holds for inst in first for h in claim.check_hypotheses(inst))
+    assert 0.995 < max(ratios) < 1 and min(ratios) > 0.99
+
+
 def test_symbolic_claims_are_certified_over_their_declared_sizes(tmp_path):
     ctx = AuditContext(paper="wu2025", out_dir=tmp_path)
     for cid in ("wu2025.lemma1", "wu2025.identity.theorem1", "wu2025.lemma5"):

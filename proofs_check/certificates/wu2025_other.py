@@ -15,8 +15,9 @@ Violations:
 * ``wu2025.theorem1`` / ``theorem4.stated``: the L-block construction run on the prompt, the gradient error at the
   worst step against eta eps, the proof's eps choices as conditions on the certified constants.
 
-Certified verdicts: the proofs' algebraic identities (``wu2025.identity.*``, per N of the declared domain) and the
-arithmetic of Lemma 16's proof (identity certificates, replayed by the checker's SymPy).
+Certified verdicts: the proofs' algebraic identities (``wu2025.identity.*``, per N of the declared domain), the
+arithmetic of Lemma 16's proof (identity certificates, replayed by the checker's SymPy), and our Lemma 14
+(``wu2025.lemma14.ours``) for every instance, by an induction the checker verifies symbolically.
 """
 from __future__ import annotations
 
@@ -821,7 +822,33 @@ def lemma1(claim_id: str, config=None):
     return cert, "ok"
 
 
-CLAIMS = {"wu2025.identity.lemma2": identity_group, "wu2025.identity.lemma6": identity_group,
+LEMMA14_AXIOMS = {
+    "start": "w^0 = w_GD^0 = 0, so q_0 = ||w^0 - w_GD^0||_2 = 0.",
+    "projection": "Proj_W onto a closed convex W is 1-Lipschitz: ||Proj_W(u) - Proj_W(v)||_2 <= ||u - v||_2.",
+    "smooth step": "grad f L_f-Lipschitz on W: ||(u - eta grad f(u)) - (v - eta grad f(v))||_2 <= (1 + eta L_f) "
+                   "||u - v||_2.",
+    "perturbation": "||eps^(l-1)||_2 <= eta eps (the hypothesis), and the triangle inequality: q_l <= (1 + eta L_f) "
+                    "q_(l-1) + eta eps.",
+}
+
+
+def lemma14_ours(claim_id: str, config=None):
+    """Our Lemma 14 (error accumulation with (1 + eta L_f)^l) for every L_f-smooth f on a convex W, every eta,
+    eps > 0 and every perturbation sequence within eta eps, by induction: q_l <= eps ((1 + eta L_f)^l - 1) / L_f
+    <= L_f^-1 (1 + eta L_f)^l eps (the hypothesis eta L_f <= 1 is not even needed)."""
+    cert = base("identity", claim_id, 128, symbols={"eta": "positive", "L_f": "positive", "eps": "positive"},
+                axioms=LEMMA14_AXIOMS, induction={"index": "l", "quantity": "q", "base": "0",
+                           "step": "(1 + eta*L_f)*q + eta*eps",
+                           "invariant": "eps*((1 + eta*L_f)**l - 1)/L_f",
+                           "target": "(1 + eta*L_f)**l*eps/L_f"},
+                scope=("every l >= 0, every L_f-smooth f on a closed convex W (not only the searched quadratic "
+                       "family), every eta, eps, L_f > 0, every perturbation sequence with ||eps^l|| <= eta eps, "
+                       "w^0 = w_GD^0"),
+                whole_domain=True)
+    return cert, "ok"
+
+
+CLAIMS = {"wu2025.lemma14.ours": lemma14_ours, "wu2025.identity.lemma2": identity_group, "wu2025.identity.lemma6": identity_group,
           "wu2025.identity.theorem1": identity_group, "wu2025.lemma16.arithmetic": lemma16_arithmetic,
           "wu2025.lemma5": lemma5, "wu2025.lemma1": lemma1, "wu2025.lemma15": lemma1}
 

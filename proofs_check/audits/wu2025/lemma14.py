@@ -9,7 +9,8 @@ The family audited: f = L_n with l_i(w) = 2 f(w) for all i (so f = L_n for every
 with A = diag(lambda) (any signs: the lemma does not ask f to be convex) on the box W = [-1, 1]^m; grad f = A (w - a)
 is exactly L_f = max |lambda| Lipschitz.  The perturbations eps^l (norm <= eta eps) are part of the searched
 instance; the structured seeds take eta at the largest value the hypothesis allows, negative curvature (errors grow
-by 1 + eta L_f per step) and perturbations of full norm along the growing direction.
+by 1 + eta L_f per step) and perturbations of full norm along the growing direction, first with eps small enough
+that the projection onto W never clips an iterate (where the corrected bound is attained as eta L_f -> 1).
 """
 from __future__ import annotations
 
@@ -118,7 +119,13 @@ class _Lemma14Claim(Claim):
             return {"lambda": lam.tolist(), "a": a.tolist(), "eta": float(eta), "eps": eps, "steps": L,
                     "n": c.discrete["n"], "perturbations": pert.tolist()}
 
-        seeds = [Candidate({"m": 1, "steps": 3, "n": 1}, np.array([3.0, 6.0, -2.0, 0.0, 1.0, 1.0, 1.0, 1.0]))]
+        seeds = []
+        for m, L, n in ((1, 12, 1), (2, 12, 16), (4, 8, 4)):
+            for log_eps in (-3.0, -2.0):  # concave, eta L_f -> 1, eps small enough that no iterate is clipped by W:
+                v = np.concatenate([np.full(m, 2.0), [8.0, log_eps], np.full(m, 0.0), np.full(m, -1.0),
+                                    np.ones(L * m)])   # every step amplifies the error by 1 + eta L_f (tight)
+                seeds.append(Candidate({"m": m, "steps": L, "n": n}, v))
+        seeds.append(Candidate({"m": 1, "steps": 3, "n": 1}, np.array([3.0, 6.0, -2.0, 0.0, 1.0, 1.0, 1.0, 1.0])))
         for m, L, n in ((1, 12, 1), (2, 12, 16), (4, 8, 4)):
             for sign in (1.0, -1.0):      # convex / concave (errors grow by 1 + eta L_f)
                 v = np.concatenate([np.full(m, 2.0), [8.0, 0.0], np.full(m, 0.0), np.full(m, sign),
