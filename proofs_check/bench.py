@@ -628,8 +628,9 @@ def judging_cases(plan: BenchPlan, log: Callable[[str], None] = print) -> list[C
 
     out = [lambda: with_peak(power, "both engines and the references")]
     for cid in plan.claim_objectives:
-        out.append(lambda cid=cid: with_peak(lambda: bs.case_claim_objective(
-            cid, plan.claim_objective_count, max(3, plan.reps)), "batched and one-at-a-time runs"))
+        for kind in ("configuration", "explore"):
+            out.append(lambda cid=cid, kind=kind: with_peak(lambda: bs.case_claim_objective(
+                cid, plan.claim_objective_count, max(3, plan.reps), batch=kind), "batched and one-at-a-time runs"))
     out.append(lambda: with_peak(lambda: bs.case_certificate_check(plan.cert_claims, plan.cert_budget,
                                                                    paper=plan.cert_paper),
                                  "the audit and the checker"))
@@ -862,7 +863,8 @@ def judging_markdown(rows: list[Row]) -> list[str]:
                   "ratio of CPU time | max rel. diff |", "|---|---|---|---|---|---|"]
         for r in objs:
             d = r.details
-            lines.append(f"| {r.config['claim']} ({r.config['instances']} instances) | "
+            lines.append(f"| {r.config['claim']} ({r.config['instances']} instances, {r.config.get('batch', '')}: "
+                         f"{r.config.get('configurations', '?')} configurations, {r.config.get('sizes', '?')} sizes) | "
                          f"{d['evaluations_per_second_batched']:.4g} | {d['evaluations_per_second_one_at_a_time']:.4g} "
                          f"| {d['evaluations_per_second_ratio']:.3g} | {_num(d.get('evaluations_per_second_ratio_cpu'))} "
                          f"| {d['max_rel_diff']:.2g} |")

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import copy
 import io
+import json
 import math
 import statistics
 import tempfile
@@ -173,29 +174,47 @@ def _loads(cid: str) -> bool:
         return False
 
 
-def objective_instances(claim, ctx, count: int, seed: int = 0) -> list[dict]:
-    """``count`` instances of one configuration of the claim's search space, as a search batch holds them (local
-    search and CMA-ES vary the real vector of one candidate's discrete choices): the first sample's choices, real
-    vectors drawn at several scales."""
+def objective_instances(claim, ctx, count: int, seed: int = 0, batch: str = "configuration") -> list[dict]:
+    """``count`` instances of the claim's search space as one search batch holds them.  ``configuration``: one
+    configuration (local search, CMA-ES and the gradient vary the real vector of one candidate's discrete choices;
+    perturbations whose genes move the configuration are left out): the first sample's choices, real vectors drawn
+    at several scales.  ``explore``: independent samples of the space (the explore phase: many configurations).  The
+    instances are what ``space.decode`` hands the objective in a search (arrays, not the lists of their JSON form)."""
     space = claim.search_space(ctx)
     rng = np.random.default_rng(seed)
+    if batch == "explore":
+        return [(space.decode(space.sample(rng))) for _ in range(count)]
     first = space.sample(rng)
     v0 = np.asarray(first.vector, float)
-    out = [json_form(space.decode(first))]
-    while len(out) < count:
-        scale = (0.1, 0.5, 1.0, 3.0)[len(out) % 4]
-        out.append(json_form(space.decode(first.copy_with(v0 + scale * rng.standard_normal(v0.shape)))))
+    out = [(space.decode(first))]
+    tries = 0
+    while len(out) < count and tries < 50 * count:
+        tries += 1
+        scale = (0.1, 0.5, 1.0, 3.0)[tries % 4]
+        inst = (space.decode(first.copy_with(v0 + scale * rng.standard_normal(v0.shape))))
+        if inst.get("config") == out[0].get("config"):
+            out.append(inst)
     return out
 
 
-def case_claim_objective(claim_id: str = "wu2025.lemma2.safe", count: int = 64, reps: int = 3, seed: int = 0):
+def batch_shape(insts: list[dict]) -> dict:
+    """How many configurations and sizes an instance set spans (what the batched path can stack)."""
+    cfgs = {json.dumps(i.get("config"), sort_keys=True) for i in insts}
+    sizes = {json.dumps({k: (i.get("config") or {}).get(k) for k in ("d_in", "d_out", "K", "N", "n")}, sort_keys=True)
+             for i in insts}
+    return {"configurations": len(cfgs), "sizes": len(sizes)}
+
+
+def case_claim_objective(claim_id: str = "wu2025.lemma2.safe", count: int = 64, reps: int = 3, seed: int = 0,
+                         batch: str = "configuration"):
     """Evaluations per second of a claim's float64 objective: ``evaluate_batch`` (candidate) vs ``evaluate`` one
-    instance at a time (baseline, the path a claim without a batch takes) on the same instances of its search space,
-    same run; the values must agree."""
+    instance at a time (baseline, the path a claim without a batch takes) on the same instances of its search space
+    (``objective_instances``: one configuration, or an explore batch), same run; the values must agree."""
     from .bench import make_row, time_pair
 
     claim = get_claim(claim_id)
-    insts = objective_instances(claim, paper_context(claim_id, seed), count, seed)
+    insts = objective_instances(claim, paper_context(claim_id, seed), count, seed, batch)
+    count = len(insts)
     one = lambda: [claim.evaluate(i, dps=None).ratio for i in insts]  # noqa: E731
     has_batch = getattr(claim, "evaluate_batch", None) is not None
     batch = (lambda: float_ratios(claim, insts)) if has_batch else one
@@ -207,10 +226,11 @@ def case_claim_objective(claim_id: str = "wu2025.lemma2.safe", count: int = 64, 
     c, bb = statistics.median(cand), statistics.median(base)
     cc = statistics.median(cpu["candidate"]) if cpu.get("candidate") else None
     cb = statistics.median(cpu["baseline"]) if cpu.get("baseline") else None
-    return make_row(f"claim_objective[{claim_id}, {count} instances]", "evaluate_batch (float64)" if has_batch else
-                    "evaluate (no batch path)", "evaluate, one instance at a time (float64)", cand, base, None,
-                    {"claim": claim_id, "instances": count, "dtype": "float64", "device": "cpu",
-                     "config": insts[0].get("config")}, cpu=cpu, has_batch=has_batch,
+    return make_row(f"claim_objective[{claim_id}, {count} instances, {batch}]", "evaluate_batch (float64)"
+                    if has_batch else "evaluate (no batch path)", "evaluate, one instance at a time (float64)", cand,
+                    base, None, {"claim": claim_id, "instances": count, "batch": batch, **batch_shape(insts),
+                                 "dtype": "float64", "device": "cpu", "config": insts[0].get("config")},
+                    cpu=cpu, has_batch=has_batch,
                     evaluations_per_second_batched=count / c, evaluations_per_second_one_at_a_time=count / bb,
                     evaluations_per_second_ratio=bb / c,
                     evaluations_per_second_ratio_cpu=(cb / cc) if cc and cb else None,

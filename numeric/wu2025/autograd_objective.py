@@ -87,52 +87,72 @@ def _backprop(shape: NetworkShape, Vs, p, rp, g, n: int, rows: int) -> tuple[lis
     return s, torch.cat(blocks, dim=1) / (2 * n)
 
 
+STAGES = ("p", "rp", "g", "s", "w")   # what a claim reads, in the order the block computes it (``upto``)
+
+
 def _forward(shape: NetworkShape, Vs, X, r, rprime):
+    """p(j), z(j) and, unless ``rprime`` is None (a claim that reads p only), r'(z(j))."""
     p, z, rp = [X], [None], []
     for j in range(shape.N):
         zj = torch.einsum("btl,bkl->btk", p[-1], Vs[j])
         z.append(zj)
         p.append(r(zj))
-        rp.append(rprime(zj))
+        rp.append(rprime(zj) if rprime is not None else None)
     return p, z, rp
 
 
 def construction_batch(shape: NetworkShape, r_units: TorchUnits, rp_units: TorchUnits, u_units: TorchUnits,
                        R3: Fraction | float, eta: Fraction | float, box, X: torch.Tensor, Y: torch.Tensor,
-                       W: torch.Tensor) -> BatchTerms:
+                       W: torch.Tensor, upto: str = "w") -> BatchTerms:
     """The constructed block in exact arithmetic (float64 here): approximants, the gated loss layer, the exact
-    EWML recursion and the gradient step over all n+1 tokens (the query included, as the attention layer sums)."""
+    EWML recursion and the gradient step over all n+1 tokens (the query included, as the attention layer sums).
+    ``upto``: the last of STAGES computed (the later fields are None; the earlier ones are the same either way)."""
     B, T = X.shape[0], X.shape[1]
     n = T - 1
+    stage = STAGES.index(upto)
     Vs = _matrices(shape, W)
-    p, z, rp = _forward(shape, Vs, X, r_units, rp_units)
+    p, z, rp = _forward(shape, Vs, X, r_units, rp_units if stage >= 1 else None)
+    if stage < 2:
+        return BatchTerms(z, p, rp, None, [None] * (shape.N + 1), None)
     Yq = torch.cat([Y, torch.zeros(B, 1, Y.shape[2], dtype=DT)], dim=1)           # y_{n+1} = 0
     t = torch.ones(T, dtype=DT)
     t[n] = 0
     shift = (-float(R3) * (1 - t))[None, :, None].expand(B, T, Y.shape[2])       # -R3 (1 - t_i)
     g = u_units.gated(p[shape.N], Yq, shift)
+    if stage < 3:
+        return BatchTerms(z, p, rp, g, [None] * (shape.N + 1), None)
     s, grad = _backprop(shape, Vs, p, rp, g, n, T)
+    if stage < 4:
+        return BatchTerms(z, p, rp, g, s, grad)
     w_next = box_project(W - float(eta) * grad, box)
     return BatchTerms(z, p, rp, g, s, grad, w_next)
 
 
 def exact_batch(shape: NetworkShape, activation: str, loss: str, eta, box, X: torch.Tensor, Y: torch.Tensor,
-                W: torch.Tensor, mask_query: bool = True) -> BatchTerms:
+                W: torch.Tensor, mask_query: bool = True, upto: str = "w") -> BatchTerms:
     """Definition 2/3 and Lemma 1 with the true r, r', u; grad over i in [n].  ``mask_query=False``: the query's
-    u and s are Definition 3's (u at y_{n+1} = 0); the gradient is always over the n in-context tokens."""
+    u and s are Definition 3's (u at y_{n+1} = 0); the gradient is always over the n in-context tokens.
+    ``upto`` as in ``construction_batch``."""
     B, T = X.shape[0], X.shape[1]
     n = T - 1
+    stage = STAGES.index(upto)
     act, lo = get_activation(activation), get_loss(loss)
     r, rprime, u = torch_derivative(act, 0), torch_derivative(act, 1), torch_u(lo)
     Vs = _matrices(shape, W)
-    p, z, rp = _forward(shape, Vs, X, r, rprime)
+    p, z, rp = _forward(shape, Vs, X, r, rprime if stage >= 1 else None)
+    if stage < 2:
+        return BatchTerms(z, p, rp, None, [None] * (shape.N + 1), None)
     Yq = torch.cat([Y, torch.zeros(B, 1, Y.shape[2], dtype=DT)], dim=1)
     g = u(p[shape.N], Yq)
     if mask_query:
         mask = torch.ones(T, dtype=DT)
         mask[n] = 0
         g = g * mask[None, :, None]
+    if stage < 3:
+        return BatchTerms(z, p, rp, g, [None] * (shape.N + 1), None)
     s, grad = _backprop(shape, Vs, p, rp, g, n, n)
+    if stage < 4:
+        return BatchTerms(z, p, rp, g, s, grad)
     w_next = box_project(W - float(eta) * grad, box)
     return BatchTerms(z, p, rp, g, s, grad, w_next)
 
@@ -164,4 +184,4 @@ def as_tensors(prompts) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return X, Y, W
 
 
-__all__ = ["BatchTerms", "TorchUnits", "construction_batch", "exact_batch", "as_tensors", "single_thread"]
+__all__ = ["STAGES", "BatchTerms", "TorchUnits", "construction_batch", "exact_batch", "as_tensors", "single_thread"]

@@ -30,6 +30,11 @@ class Prompt:
     def to_dict(self) -> dict:
         return {"x": self.x.tolist(), "y": self.y.tolist(), "w0": self.w0.tolist()}
 
+    def arrays(self) -> dict:
+        """The prompt as a dict of float64 arrays (what a search hands its objective: no round trip through lists;
+        ``json_form`` gives the lists of ``to_dict``, the same values)."""
+        return {"x": self.x, "y": self.y, "w0": self.w0}
+
     @classmethod
     def from_dict(cls, d: dict) -> "Prompt":
         return cls(np.asarray(d["x"], dtype=np.float64), np.asarray(d["y"], dtype=np.float64),

@@ -956,7 +956,7 @@ def construction_space(ctx, spec: SpaceSpec, objective_grad=None) -> SearchSpace
         pr = decode_prompt(cfg, data, spec.query)
         if spec.w_zero:
             pr.w0[:] = 0.0
-        inst = {"config": config_dict(cfg), "prompt": pr.to_dict()}
+        inst = {"config": config_dict(cfg), "prompt": pr.arrays()}
         if spec.extra:
             inst.update(spec.extra(cfg, cand))
         return inst

@@ -172,6 +172,7 @@ GATE_CAUSES = {
 
 class QueryGate(BlockClaim):
     id = "wu2025.theorem1.query_gate"
+    upto = "s"
     source = Source("wu2025", "proof of Theorem 1, p. 29 ('By s_{n+1}(j) = 0 follows Lemma 5'), with Lemma 4's "
                               "approximants as (C.13) restates them (||a||_2 <= 1); mechanism (C.14), p. 24",
                     about="proof_step")

@@ -96,6 +96,7 @@ LEMMA2_CAUSES = {
 
 class Lemma2(_PerToken):
     id = "wu2025.lemma2"
+    upto = "p"
     source = Source("wu2025", "Lemma 2, p. 5-6, eq. (3.8)-(3.9) on p. 6 (restated as Lemma 9, p. 19)")
     statement = ("If ||x_i|| <= B_x (i in [n]), ||v_jk|| <= B_v and r is (eps_r, R1, M1, C1)-approximable with "
                  "R1 = max{B_v B_r, 1}, then for any i in [n+1]: ||pbar_i(j) - p_i(j)||_2 <= "
@@ -151,6 +152,7 @@ LEMMA3_CAUSES = {
 
 class Lemma3(_PerToken):
     id = "wu2025.lemma3"
+    upto = "rp"
     source = Source("wu2025", "Lemma 3, eq. (3.14), p. 6 (restated as Lemma 10, p. 22)")
     statement = ("With R2 = max{B_v B_r', 1}: for any i in [n+1], j in [N], k: |rbar'_i(j-1)[k] - r'_i(j-1)[k]| "
                  "<= eps_r' + L_r' B_v E_r eps_r")
@@ -183,6 +185,7 @@ LEMMA4_CAUSES = {
 
 class Lemma4(_PerToken):
     id = "wu2025.lemma4"
+    upto = "g"
     source = Source("wu2025", "Lemma 4, eq. (3.16), p. 7 (restated as Lemma 11, p. 23)")
     statement = ("With R3 = max{B_v B_r, B_y, 1}: for i in [n], |gbar_i[k] - u(p_i(N), y_i)[k]| <= "
                  "eps_l + L_l E_r eps_r")
@@ -224,6 +227,7 @@ LEMMA6_BOUND_CAUSES = {
 
 class Lemma6Bound(_PerToken):
     id = "wu2025.lemma6.bound"
+    upto = "s"
     source = Source("wu2025", "Lemma 6, p. 8 (restated as Lemma 13, p. 26): s_i(j)[k] <= B_s",
                     note=BL_NOTE)
     statement = ("For any i in [n+1], j in [N], k: sbar_i(j)[k] <= B_s and s_i(j)[k] <= B_s, "
@@ -302,6 +306,7 @@ LEMMA6_ERROR_CAUSES = {
 
 class Lemma6Error(_PerToken):
     id = "wu2025.lemma6.error"
+    upto = "s"
     source = Source("wu2025", "Lemma 6, p. 8 (restated as Lemma 13, p. 26)",
                     note=BL_NOTE)
     statement = ("For any i in [n+1], j in [N], k: |sbar_i(j)[k] - s_i(j)[k]| <= E_s^r eps_r + E_s^{r'} eps_r' "
@@ -367,6 +372,7 @@ class Lemma6ErrorColumns(Lemma6ErrorSafe):
 
 class Lemma6BoundColumnsSafe(_PerToken):
     id = "wu2025.lemma6.bound.columns_safe"
+    upto = "s"
     source = Source("wu2025", "Lemma 6, p. 8 (proof p. 26-27): the bound B_s on |s_bar_i(j)[k]| and |s_i(j)[k]|, "
                               "re-derived on our safe radius for i in [n]", "ours",
                     note=DERIVED_NOTE.format(old="wu2025.lemma6.bound (the paper's B_s)") + "; " + SAFE_NOTE)
@@ -446,6 +452,7 @@ class Theorem1GradError(BlockClaim):
         return searches(*self.budget, self.query == "free")
 
     id = "wu2025.theorem1.grad_error"
+    upto = "s"     # grad comes with s (no box projection needed)
     source = Source("wu2025", "proof of Theorem 1, p. 30-31: ||grad_bar L_n(w) - grad L_n(w)||_2 <= (N/2) P "
                               "[(E_s^r eps_r + E_s^{r'} eps_r' + E_s^l eps_l) sqrt(P) B_r + B_s E_r eps_r] for any w",
                     about="proof_step", note=BL_NOTE)
