@@ -25,7 +25,7 @@ import mpmath
 import numpy as np
 
 from .claims import Evaluation
-from .engine import AuditContext, float_ratios, json_form
+from .engine import AuditContext, float_ratios
 from .registry import get_claim
 from .search_power import Erratum, Planted, engines, run as run_power
 
@@ -183,15 +183,15 @@ def objective_instances(claim, ctx, count: int, seed: int = 0, batch: str = "con
     space = claim.search_space(ctx)
     rng = np.random.default_rng(seed)
     if batch == "explore":
-        return [(space.decode(space.sample(rng))) for _ in range(count)]
+        return [space.decode(space.sample(rng)) for _ in range(count)]
     first = space.sample(rng)
     v0 = np.asarray(first.vector, float)
-    out = [(space.decode(first))]
+    out = [space.decode(first)]
     tries = 0
     while len(out) < count and tries < 50 * count:
         tries += 1
         scale = (0.1, 0.5, 1.0, 3.0)[tries % 4]
-        inst = (space.decode(first.copy_with(v0 + scale * rng.standard_normal(v0.shape))))
+        inst = space.decode(first.copy_with(v0 + scale * rng.standard_normal(v0.shape)))
         if inst.get("config") == out[0].get("config"):
             out.append(inst)
     return out
@@ -217,12 +217,12 @@ def case_claim_objective(claim_id: str = "wu2025.lemma2.safe", count: int = 64, 
     count = len(insts)
     one = lambda: [claim.evaluate(i, dps=None).ratio for i in insts]  # noqa: E731
     has_batch = getattr(claim, "evaluate_batch", None) is not None
-    batch = (lambda: float_ratios(claim, insts)) if has_batch else one
-    a, b = np.array(batch(), float), np.array(one(), float)
+    many = (lambda: float_ratios(claim, insts)) if has_batch else one
+    a, b = np.array(many(), float), np.array(one(), float)
     finite = np.isfinite(a) & np.isfinite(b)
     diff = float(np.max(np.abs(a[finite] - b[finite]) / np.maximum(1.0, np.abs(b[finite])))) if finite.any() else 0.0
     cpu: dict = {}
-    cand, base = time_pair(batch, one, reps, cpu=cpu)
+    cand, base = time_pair(many, one, reps, cpu=cpu)
     c, bb = statistics.median(cand), statistics.median(base)
     cc = statistics.median(cpu["candidate"]) if cpu.get("candidate") else None
     cb = statistics.median(cpu["baseline"]) if cpu.get("baseline") else None

@@ -298,11 +298,10 @@ class Balls:
             return ball(Fraction(int(e.p), int(e.q)))
         if e is sympy.E or e is sympy.pi:
             return arb.const_e() if e is sympy.E else arb.pi()
-        if e.is_Add or e.is_Mul:
-            out = arb(0) if e.is_Add else arb(1)
-            for a in e.args:
-                out = out + self(a) if e.is_Add else out * self(a)
-            return out
+        if e.is_Add:
+            return sum((self(a) for a in e.args), arb(0))
+        if e.is_Mul:
+            return math.prod((self(a) for a in e.args), start=arb(1))
         if e.is_Pow:
             if not e.exp.is_Rational:
                 raise Reject(f"exponent {e.exp} must be a number")

@@ -75,6 +75,9 @@ def test_rows_record_correctness_of_what_was_timed(tiny):
     power = rows["search_power"]["details"]
     assert {e["engine"] for e in power["errata"]} == {"portfolio", "previous"}
     assert rows["claim_objective"]["details"]["same_values"] is True
+    objs = [r for r in json.loads((tiny / "rows.json").read_text())["cases"] if r["case"].startswith("claim_objective")]
+    assert sorted(r["config"]["batch"] for r in objs) == ["configuration", "explore"]
+    assert all(r["case"].endswith(f", {r['config']['batch']}]") for r in objs)
     cert = rows["certificate_check"]["details"]
     assert cert["certificates"] > 0 and cert["all_accepted"] is True
 

@@ -90,6 +90,11 @@ def _backprop(shape: NetworkShape, Vs, p, rp, g, n: int, rows: int) -> tuple[lis
 STAGES = ("p", "rp", "g", "s", "w")   # what a claim reads, in the order the block computes it (``upto``)
 
 
+def _upto(shape: NetworkShape, z, p, rp, g=None, s=None, grad=None) -> BatchTerms:
+    """The stages computed so far, the later ones None (a claim's ``upto``)."""
+    return BatchTerms(z, p, rp, g, [None] * (shape.N + 1) if s is None else s, grad)
+
+
 def _forward(shape: NetworkShape, Vs, X, r, rprime):
     """p(j), z(j) and, unless ``rprime`` is None (a claim that reads p only), r'(z(j))."""
     p, z, rp = [X], [None], []
@@ -113,17 +118,17 @@ def construction_batch(shape: NetworkShape, r_units: TorchUnits, rp_units: Torch
     Vs = _matrices(shape, W)
     p, z, rp = _forward(shape, Vs, X, r_units, rp_units if stage >= 1 else None)
     if stage < 2:
-        return BatchTerms(z, p, rp, None, [None] * (shape.N + 1), None)
+        return _upto(shape, z, p, rp)
     Yq = torch.cat([Y, torch.zeros(B, 1, Y.shape[2], dtype=DT)], dim=1)           # y_{n+1} = 0
     t = torch.ones(T, dtype=DT)
     t[n] = 0
     shift = (-float(R3) * (1 - t))[None, :, None].expand(B, T, Y.shape[2])       # -R3 (1 - t_i)
     g = u_units.gated(p[shape.N], Yq, shift)
     if stage < 3:
-        return BatchTerms(z, p, rp, g, [None] * (shape.N + 1), None)
+        return _upto(shape, z, p, rp, g)
     s, grad = _backprop(shape, Vs, p, rp, g, n, T)
     if stage < 4:
-        return BatchTerms(z, p, rp, g, s, grad)
+        return _upto(shape, z, p, rp, g, s, grad)
     w_next = box_project(W - float(eta) * grad, box)
     return BatchTerms(z, p, rp, g, s, grad, w_next)
 
@@ -141,7 +146,7 @@ def exact_batch(shape: NetworkShape, activation: str, loss: str, eta, box, X: to
     Vs = _matrices(shape, W)
     p, z, rp = _forward(shape, Vs, X, r, rprime if stage >= 1 else None)
     if stage < 2:
-        return BatchTerms(z, p, rp, None, [None] * (shape.N + 1), None)
+        return _upto(shape, z, p, rp)
     Yq = torch.cat([Y, torch.zeros(B, 1, Y.shape[2], dtype=DT)], dim=1)
     g = u(p[shape.N], Yq)
     if mask_query:
@@ -149,10 +154,10 @@ def exact_batch(shape: NetworkShape, activation: str, loss: str, eta, box, X: to
         mask[n] = 0
         g = g * mask[None, :, None]
     if stage < 3:
-        return BatchTerms(z, p, rp, g, [None] * (shape.N + 1), None)
+        return _upto(shape, z, p, rp, g)
     s, grad = _backprop(shape, Vs, p, rp, g, n, n)
     if stage < 4:
-        return BatchTerms(z, p, rp, g, s, grad)
+        return _upto(shape, z, p, rp, g, s, grad)
     w_next = box_project(W - float(eta) * grad, box)
     return BatchTerms(z, p, rp, g, s, grad, w_next)
 

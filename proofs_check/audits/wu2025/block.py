@@ -394,7 +394,7 @@ def batched(fn, prompts) -> list[float]:
     exp, ...) vectorised over the body of a tensor and in scalar code over its last numel mod 8 (16 with AVX-512)
     entries, and the two differ in the last bit; with a multiple of 16 prompts every tensor's size is a multiple of
     16, so no entry falls in a scalar tail and a prompt's value does not depend on which prompts share its call
-    (tested: a group of 1, 3, 17 and 64; serial runs, process pools and Dask chunks give bit-identical verdicts)."""
+    (tested: groups of 1, 3 and 22; serial runs, process pools and Dask chunks give bit-identical verdicts)."""
     out = []
     for k in range(0, len(prompts), MAX_BATCH):
         part = list(prompts[k:k + MAX_BATCH])

@@ -119,18 +119,17 @@ class _Lemma14Claim(Claim):
             return {"lambda": lam.tolist(), "a": a.tolist(), "eta": float(eta), "eps": eps, "steps": L,
                     "n": c.discrete["n"], "perturbations": pert.tolist()}
 
-        seeds = []
-        for m, L, n in ((1, 12, 1), (2, 12, 16), (4, 8, 4)):
-            for log_eps in (-3.0, -2.0):  # concave, eta L_f -> 1, eps small enough that no iterate is clipped by W:
-                v = np.concatenate([np.full(m, 2.0), [8.0, log_eps], np.full(m, 0.0), np.full(m, -1.0),
-                                    np.ones(L * m)])   # every step amplifies the error by 1 + eta L_f (tight)
-                seeds.append(Candidate({"m": m, "steps": L, "n": n}, v))
+        sizes = ((1, 12, 1), (2, 12, 16), (4, 8, 4))
+
+        def seed(m, L, n, log_eps, sign):
+            """eta L_f -> 1, perturbations of full norm along the curvature sign's growing direction."""
+            v = np.concatenate([np.full(m, 2.0), [8.0, log_eps], np.full(m, 0.0), np.full(m, sign), np.ones(L * m)])
+            return Candidate({"m": m, "steps": L, "n": n}, v)
+
+        # concave, eps small enough that no iterate is clipped by W: every step amplifies the error by 1 + eta L_f
+        seeds = [seed(m, L, n, log_eps, -1.0) for m, L, n in sizes for log_eps in (-3.0, -2.0)]
         seeds.append(Candidate({"m": 1, "steps": 3, "n": 1}, np.array([3.0, 6.0, -2.0, 0.0, 1.0, 1.0, 1.0, 1.0])))
-        for m, L, n in ((1, 12, 1), (2, 12, 16), (4, 8, 4)):
-            for sign in (1.0, -1.0):      # convex / concave (errors grow by 1 + eta L_f)
-                v = np.concatenate([np.full(m, 2.0), [8.0, 0.0], np.full(m, 0.0), np.full(m, sign),
-                                    np.ones(L * m)])
-                seeds.append(Candidate({"m": m, "steps": L, "n": n}, v))
+        seeds += [seed(m, L, n, 0.0, sign) for m, L, n in sizes for sign in (1.0, -1.0)]   # convex / concave
         return SearchSpace(sample, decode, seeds=seeds, step=0.7,
                            description="f(w) = (1/2)(w-a)^T diag(lambda)(w-a) on [-1,1]^m, lambda of any sign, "
                                        "eta in (0, bound), eps in [1e-4, 1], perturbations of norm eta eps")
