@@ -15,7 +15,7 @@ Common fields: ``format`` ("icl-verify-certificate/1"), ``kind``, ``claim``, ``p
 ``data`` (name -> integer or exact decimal / "p/q" string, or nested lists of them, flattened to name_i_j),
 ``functions`` (name -> {"args": [...], "body": text} or {"derivative_of": name, "order": k, "wrt": argument}: the
 partial derivative, taken by SymPy, of an earlier function; ``wrt`` names the argument when there are several).
-Kinds:
+Kinds (and ``schema``, a chain symbolic in every parameter: ``checker_schema``):
 
 * ``violation``: ``hypotheses`` [name, text, lhs, rel, rhs] (decided exactly with Fractions when rational, else
   by Arb), ``constants`` (sup-defined, see ``check_constant``: upper bounds, or two-sided balls), a straight-line
@@ -52,12 +52,13 @@ import sympy
 from flint import arb, ctx, fmpq
 
 FORMAT = "icl-verify-certificate/1"
-KINDS = ("violation", "enclosure", "identity", "chain", "gradient")
+KINDS = ("violation", "enclosure", "identity", "chain", "gradient", "schema")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 BUILTIN = ("exp", "log", "sqrt", "tanh", "erf", "Abs", "Max", "Min", "Heaviside", "sign", "DiracDelta", "besseli")
 RESERVED = set(BUILTIN) | {"E", "pi", "Integer", "Rational", "Symbol", "Add", "Mul", "Pow", "Float", "oo"}
 MAX_BOXES = 200000
 MAX_POWER = 1000
+MAX_PARAMS = 64
 
 
 class Reject(Exception):
@@ -904,7 +905,9 @@ def check_chain(cert: dict, cx: Context) -> str:
            f"axioms, {len(concl)} conclusions hold"
 
 
-MAX_PARAMS = 64
+def check_schema(cert: dict, cx: Context) -> str:
+    from proofs_check.checker_schema import check_schema as schema      # the checker's second module
+    return schema(cert, cx)
 
 
 def network_risk(net: dict):
@@ -952,7 +955,7 @@ def check_gradient(cert: dict, cx: Context) -> str:
 
 
 CHECKS = {"violation": check_violation, "enclosure": check_enclosure, "identity": check_identity,
-          "chain": check_chain, "gradient": check_gradient}
+          "chain": check_chain, "gradient": check_gradient, "schema": check_schema}
 
 
 def check_certificate(data, path: str = "") -> CheckResult:

@@ -13,7 +13,8 @@ why (statistical evidence, an attained bound, a certificate that would be too la
 
 Builders per paper: ``planted``; ``wu2025`` (block claims) and ``wu2025_other`` (Lemma 14, the (B.1) norms, the
 query gate, Theorem 1 as stated, Theorem 2's proof constant; the identities, Lemma 5, Lemma 16's arithmetic),
-``chains`` (Wu's corrected bounds per configuration); ``hu2025lora`` (every violated display, shape and chain claim);
+``chains`` (Wu's corrected bounds per configuration), ``schemas`` (the same bounds for every configuration,
+symbolically); ``hu2025lora`` (every violated display, shape and chain claim);
 ``linear`` (Ahn et al., Gatmiry et al., von Oswald et al.); ``program`` is the shared builder of straight-line
 programs over matrices.
 """
@@ -137,6 +138,10 @@ def certify_audit(out_dir, configs: dict | None = None, claim_ids=None, progress
                     reasons.append(why)
             status[cid] = "ok" if not reasons else reasons[0]
         elif row.get("outcome") == "verified":
+            whole = _wu_schema(cid, out)
+            if whole is not None and cid not in configs:
+                status[cid] = whole
+                continue
             if cid.startswith("wu2025.") and cid not in configs and not _wu_other_claim(cid):
                 status[cid] = ("not certified: Wu's chain certificates are per configuration (certify_claim(id, "
                                "config)); no configuration was given") if cid.endswith(".safe") else \
@@ -151,6 +156,8 @@ def certify_audit(out_dir, configs: dict | None = None, claim_ids=None, progress
                     write_certificate(cert, out, None if len(many) == 1 else f"config{k}")
                 else:
                     reasons.append(why)
+            if whole is not None and whole != "ok":
+                reasons.insert(0, whole)
             status[cid] = "ok" if not reasons else reasons[0]
     path = out / "certificate_reasons.json"
     reasons = json.loads(path.read_text()) if path.exists() else {}
@@ -160,6 +167,20 @@ def certify_audit(out_dir, configs: dict | None = None, claim_ids=None, progress
             reasons.pop(k, None)
     write_json_atomic(path, reasons)
     return status
+
+
+def _wu_schema(cid: str, out: Path):
+    """For our corrected Wu bounds with a whole-domain schema: write it (``<claim>@whole-domain.json``) and return
+    'ok' or the reason it resists; None for every other claim."""
+    from . import schemas
+
+    if cid not in schemas.SCHEMA_CLAIMS:
+        return None
+    cert, why = schemas.schema_certificate(cid)
+    if cert is None:
+        return why
+    write_certificate(cert, out, "whole-domain")
+    return "ok"
 
 
 def _wu_other_claim(cid: str) -> bool:

@@ -169,30 +169,40 @@ def _pq(f: Fraction):
     return f.numerator, f.denominator
 
 
-def _claim_program(cfg, exprs: dict, consts: dict, extra_defs: dict | None = None) -> list:
-    """Program lines c_<name> = the claim's constant, and the derived symbols the bounds need (bounds.py;
-    ``extra_defs``: further definitions, e.g. ``bounds.definitions_columns_safe``)."""
-    N = cfg.N
-    defs = {**B.definitions(N), **(extra_defs or {})}
-    needed, todo = set(), set().union(*[e.free_symbols for e in exprs.values()])
+def needed_symbols(defs: dict, exprs) -> set:
+    """Every symbol the expressions use, with the definitions ``defs`` followed transitively."""
+    needed, todo = set(), set().union(*[e.free_symbols for e in exprs])
     while todo:
         s = todo.pop()
         if s not in needed:
             needed.add(s)
             todo |= defs[s].free_symbols if s in defs else set()
+    return needed
+
+
+def definition_lines(defs: dict, needed: set, ren: dict) -> list:
+    """Program lines c_<name> = definition (renamed by ``ren``), in dependency order."""
+    prog, pending = [], [s for s in defs if s in needed]
+    while pending:
+        ready = [s for s in pending if not (defs[s].free_symbols & set(pending))]
+        for s in ready:
+            prog.append([f"c_{name_of(s)}", text(defs[s].xreplace(ren))])
+            pending.remove(s)
+    return prog
+
+
+def _claim_program(cfg, exprs: dict, consts: dict, extra_defs: dict | None = None) -> list:
+    """Program lines c_<name> = the claim's constant, and the derived symbols the bounds need (bounds.py;
+    ``extra_defs``: further definitions, e.g. ``bounds.definitions_columns_safe``)."""
+    defs = {**B.definitions(cfg.N), **(extra_defs or {})}
+    needed = needed_symbols(defs, exprs.values())
     ren = {s: sp.Symbol("c_" + name_of(s)) for s in needed}
     prog = [[f"c_{name_of(s)}", text(_checker_functions(sp.sympify(consts[s])))]
             for s in sorted(needed - set(defs), key=str) if s in consts]
     missing = [s for s in needed - set(defs) if s not in consts]
     if missing:
         raise ValueError(f"no value for {missing}")
-    pending = [s for s in defs if s in needed]
-    while pending:
-        ready = [s for s in pending if not (defs[s].free_symbols & set(pending))]
-        for s in ready:
-            prog.append([f"c_{name_of(s)}", text(defs[s].xreplace(ren))])
-            pending.remove(s)
-    return prog, ren
+    return prog + definition_lines(defs, needed, ren), ren
 
 
 # the chain claims -> which chain: 2, 3, 4 Lemmas 2-4; 6 Lemma 6's B_s^R; 7 Lemma 6's error; 8 the gradient error

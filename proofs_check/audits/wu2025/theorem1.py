@@ -42,7 +42,7 @@ from symbolic.wu2025.config import WuConfig
 from ...claims import Claim, Evaluation, Hypothesis, Source
 from ...methods import Search
 from ...search import Candidate, SearchSpace
-from .block import batched
+from .block import batched, lanes
 from .common import (GENES, POOL_FAMILY, QUERY_FREE, SMOOTH, SMOOTH_R, X_BALL, Y_BALL, ConfigSpace, config_dict,
                      data_size, decode_prompt, feasible, instance_config, instance_size, make_config, mutate,
                      random_config, remap, setup, smooth_applicability, space_from, structured_data)
@@ -340,7 +340,7 @@ class Theorem1(_TargetEpsClaim):
         st = self._st(instance)
         pr = Prompt.from_dict(instance["prompt"])
         if dps is None:
-            X, Y = (torch.as_tensor(a[None], dtype=torch.float64) for a in (pr.x, pr.y))
+            X, Y = lanes(pr.x, pr.y)
             with torch.no_grad(), single_thread():
                 _, errs = self.trajectory_batch(st, X, Y, st.cfg.L)
             errs = [float(e[0]) for e in errs]
@@ -478,11 +478,11 @@ class Corollary1_1(_TargetEpsClaim):
         st = self._st(instance)
         pr = Prompt.from_dict(instance["prompt"])
         if dps is None:
-            X, Y = (torch.as_tensor(a[None], dtype=torch.float64) for a in (pr.x, pr.y))
+            X, Y = lanes(pr.x, pr.y)
             with torch.no_grad(), single_thread():
                 ws, _ = self.trajectory_batch(st, X, Y, cfg.L)
                 ws = [w[0].numpy() for w in ws]
-                W = torch.zeros(1, cfg.shape.num_params, dtype=torch.float64)
+                W = torch.zeros(X.shape[0], cfg.shape.num_params, dtype=torch.float64)
                 gd, grads = [W], []
                 for _ in range(cfg.L + 1):
                     et = exact_batch(cfg.shape, cfg.activation, cfg.loss, st.eta, st.box, X, Y, gd[-1])
@@ -490,7 +490,7 @@ class Corollary1_1(_TargetEpsClaim):
                     gd.append(et.w_next)
                 gd = [g[0].numpy() for g in gd[:cfg.L + 1]]
                 for c in corners(st.box):
-                    Wc = torch.tensor(c, dtype=torch.float64)[None]
+                    Wc = torch.tensor(c, dtype=torch.float64)[None].expand(X.shape[0], -1)
                     et = exact_batch(cfg.shape, cfg.activation, cfg.loss, st.eta, st.box, X, Y, Wc)
                     grads.append(float(torch.linalg.norm(et.grad[0])))
         else:
