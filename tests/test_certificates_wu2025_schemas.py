@@ -9,7 +9,8 @@ import pytest
 from proofs_check.certificates.schemas import DEPTHS, SCHEMA_CLAIMS, schema_certificate
 from proofs_check.checker import check_certificate
 
-FAST = {"wu2025.lemma6.bound.columns_safe": (1, 2, 3), "wu2025.lemma6.error.columns_safe": (2, 3)}
+FAST = {"wu2025.lemma6.bound.columns_safe": (1, 2, 3), "wu2025.lemma6.error.columns_safe": (2, 3),
+        "wu2025.theorem1.grad_error.columns_safe": (1, 2, 3), "wu2025.theorem4.columns_safe": (2,)}
 
 
 def _cert(claim_id, depths=None):
@@ -107,3 +108,27 @@ def test_branches_of_a_maximum_are_checked():
     f["symbols"]["sqrtd"] = "nonnegative"                             # E_r >= S_N needs sqrt(d) >= 1
     f["orders"] = []
     _reject(f, "does not dominate")
+
+
+def test_theorem1_schema_rejects_a_missing_half_a_doubled_difference_and_a_wrong_branch():
+    """Theorem 1's gradient error on the safe radius for every configuration: the step without its 1/2 (the n
+    in-context terms over 2n), ||pbar(1)|| with twice the difference, B_r^R lowered to sup |r| for ||x|| (it is
+    B_x there) and a missing query-gate premise are rejected; the same schema serves Theorem 4."""
+    cert = _cert("wu2025.theorem1.grad_error.columns_safe", (2,))
+    assert "query gate" in cert["premises"] and check_certificate(cert).ok
+    part = cert["parts"][0]
+    f = copy.deepcopy(cert)
+    _quantity(f["parts"][0], "A_2")["bound"] = "sqrtd*esS*pnS + sqrtd*mS*nE"
+    _reject(f, "conclusion G")
+    f = copy.deepcopy(cert)
+    _quantity(f["parts"][0], "pn_2")["bound"] = "sqrtK*bar_r_R + 2*n_1"
+    _reject(f, "does not dominate pn_2")
+    f = copy.deepcopy(cert)
+    _quantity(f["parts"][0], "pnS")["via"][0] = {"c_B_r_R": "bar_r_R"}
+    _reject(f, "does not dominate pn_1")
+    f = copy.deepcopy(cert)
+    del f["axioms"]["query gate"]
+    _reject(f, "unknown axiom")
+    t4 = _cert("wu2025.theorem4.columns_safe", (2,))
+    assert t4["parts"] == cert["parts"] and t4["claim"] != cert["claim"] and check_certificate(t4).ok
+    assert [c[0] for c in part["conclusions"]] == ["G"]

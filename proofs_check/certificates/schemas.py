@@ -2,7 +2,8 @@
 checker's ``check_schema``) is the chain of ``chains`` with every parameter a symbol, so one certificate covers
 every configuration, not one.  ``wu2025.ours.safe_radius`` (the containment the others take as a premise) has one
 too: an induction over the layers from the levels and the radius rule by which ``safe_radius`` stops
-(``RADIUS_PREMISES``).
+(``RADIUS_PREMISES``); Theorems 1 and 4 on the safe radius (their gradient error eps^R) share one: Lemma 6's error
+chain, then the gradient step of C.16 under the premise that the query gate holds (``_gradient_step``).
 
 ``chains.chain_certificate`` certifies a claim for ONE configuration: the sup-defined constants (eps_r, L_r, the
 levels) are proven by Arb covers and the pre-activations' containment in [-R, R] is decided in Arb.  Here the
@@ -17,12 +18,17 @@ named argument where the bound needs it (the proof's "E_r >= sqrt(K) S_j").
 
 What the symbols stand for are the axioms ``PREMISES``: the claim's hypotheses and the definitions of its
 constants (eps_r the approximant's sup error on [-R, R], L_r the sup of |r'| there, every pre-activation inside
-our safe radius, the residuals inside the loss interpolant's interval).  They are listed, not checked, as a
-chain's axioms are; per configuration they are exactly what ``chains`` decides in Arb (and what
-``wu2025.ours.safe_radius`` searches), so the two certificates together separate the algebra (proven here for
-every configuration) from the configuration's constants (proven there for the audited ones).
+our safe radius, the residuals inside the loss interpolant's interval, the query gate).  They are listed, not
+checked, as a chain's axioms are; per configuration they are exactly what ``chains`` decides in Arb (the safe
+radius also has its own schema, from how ``safe_radius`` computes R), so the certificates together separate the
+algebra (proven here for every configuration) from the configuration's constants (proven there for the audited
+ones).
 """
 from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
 
 import sympy as sp
 
@@ -35,7 +41,8 @@ from .wu2025 import name_of
 
 DEPTHS = (1, 2, 3, 4, 5)          # the claims' declared space has N in (2, 3, 4)
 SCHEMA_CLAIMS = {"wu2025.ours.safe_radius": 1, "wu2025.lemma2.safe": 2, "wu2025.lemma3.safe": 3, "wu2025.lemma4.safe": 4,
-                 "wu2025.lemma6.bound.columns_safe": 6, "wu2025.lemma6.error.columns_safe": 7}
+                 "wu2025.lemma6.bound.columns_safe": 6, "wu2025.lemma6.error.columns_safe": 7,
+                 "wu2025.theorem1.grad_error.columns_safe": 8, "wu2025.theorem4.columns_safe": 8}
 
 PREMISES = {
     "approximable": "eps_r >= sup_{[-R, R]} |r - rbar| and eps_r' >= sup_{[-R', R']} |r' - rbar'| (Definition 4, "
@@ -51,6 +58,10 @@ PREMISES = {
     "residual interval": "the residuals pbar_i(N)[k] - y_i[k] and p_i(N)[k] - y_i[k] lie in the loss interpolant's "
                          "interval, where eps_l >= sup |ubar1 - phi'| (0 for the square loss's exact units) and L_l "
                          "bounds |phi''| (decided per configuration by the chain certificates)",
+    "query gate": "every unit of the gated loss MLP (C.14) is inactive at the query (t = 0, y_{n+1} = 0), so "
+                  "gbar_{n+1} = 0 and sbar_{n+1}(j) = 0: the query's term of the construction's gradient step is 0 "
+                  "(wu2025.theorem1.query_gate.safe: Definition 4's ||a||_1 <= 1 units and R3' >= every entry of "
+                  "[pbar(N); y; 1]; each per-configuration chain decides it in Arb)",
 }
 
 ORDERS = [["sqrtK", "sqrtd"]]
@@ -97,12 +108,14 @@ def _radius_symbols(depths) -> dict:
 def _symbols(which: int) -> dict:
     out = {"B_v": "nonnegative", "epsilon_r": "nonnegative", "L_r": "nonnegative",
            "sqrtK": "atleast1", "sqrtd": "atleast1"}
-    if which in (3, 6, 7):
+    if which in (3, 6, 7, 8):
         out.update({"epsilon_rp": "nonnegative", "L_rp": "nonnegative"})
-    if which in (4, 6, 7):
+    if which in (4, 6, 7, 8):
         out.update({"epsilon_l": "nonnegative", "L_l": "nonnegative"})
-    if which in (6, 7):
+    if which in (6, 7, 8):
         out["bar_u_R"] = "nonnegative"
+    if which == 8:
+        out.update({"B_x": "nonnegative", "bar_r_R": "nonnegative"})
     return out
 
 
@@ -149,9 +162,11 @@ def _part(which: int, N: int) -> dict:
         prog_exprs.append(B.delta_l())
     if which >= 6:
         prog_exprs += [B.B_s_R] + [B.b_s_R(j) for j in range(1, N + 1)] + [B.delta_rp(), B.delta_l()]
-    if which == 7:
+    if which >= 7:
         prog_exprs += [B.E_s_r_R, B.E_s_rp_R, B.E_s_l_R] + [B.T_R(w, j) for w in ("r", "rp", "l")
                                                              for j in range(1, N + 1)]
+    if which == 8:
+        prog_exprs += [B.eps_R, B.B_r_R, B.P]
     prog, ren = _program(N, prog_exprs, which >= 6)
     t = lambda e: text(sp.sympify(e).xreplace(ren))                      # noqa: E731
     concl = [[q, "<=", t(e), h] for q, (e, h) in exprs.items()]
@@ -161,10 +176,10 @@ def _part(which: int, N: int) -> dict:
                      ["nonnegative"], covers=[f"n_{j}" for j in range(1, N + 1)], via=via))
         qs.append(_q("eE", f"max over prompts, tokens, k of |pbar_i({N})[k] - p_i({N})[k]|", "c_E_r*epsilon_r",
                      ["nonnegative"], covers=[f"e_{N}"], via=[{"c_E_r": t(sp.sqrt(B.d) * B.S(N))}]))
-    if which in (3, 6, 7):
+    if which in (3, 6, 7, 8):
         qs.append(_q("dp", "max over prompts, tokens, j, k of |rbar'_i(j-1)[k] - r'_i(j-1)[k]| (||pbar(0) - p(0)|| "
                            "= 0)", "epsilon_rp + L_rp*B_v*nE", lemma))
-    if which in (4, 6, 7):
+    if which in (4, 6, 7, 8):
         qs.append(_q("gq", "max over prompts, in-context tokens i in [n], k of |gbar_i[k] - u(p_i(N), y_i)[k]|",
                      "epsilon_l + L_l*eE", ["construction", "sup", "mean value", "triangle", "nonnegative",
                                             "lifted units", "residual interval", "smooth"]))
@@ -187,7 +202,7 @@ def _part(which: int, N: int) -> dict:
         hint = lambda j: {"c_B_s_R": t(B.b_s_R(j))}                    # noqa: E731 - B_s^R >= its j-th term
         if which == 6:
             concl += [[f"m_{j}", "<=", t(B.B_s_R), hint(j)] for j in range(1, N + 1)]
-    if which == 7:
+    if which >= 7:
         qs.append(_q("mS", "max over prompts, in-context tokens, j, k of |sbar_i(j)[k]| and |s_i(j)[k]|",
                      "c_B_s_R", ["nonnegative"], covers=[f"m_{j}" for j in range(1, N + 1)],
                      via=[hint(j) for j in range(1, N + 1)]))
@@ -200,11 +215,39 @@ def _part(which: int, N: int) -> dict:
                          ["recursion", "product difference", "column sum", "sup", "triangle", "nonnegative",
                           "smooth", "safe radius"]))
         target = t(B.E_s_r_R * B.eps_r + B.E_s_rp_R * B.eps_rp + B.E_s_l_R * B.eps_l)
-        for j in range(1, N + 1):
-            h = {f"c_{name_of(s)}": t(B.T_R(w, j)) for s, w in ((B.E_s_r_R, "r"), (B.E_s_rp_R, "rp"),
-                                                                  (B.E_s_l_R, "l"))}
-            concl.append([f"es_{j}", "<=", target, h])
+        es_hint = lambda j: {f"c_{name_of(s)}": t(B.T_R(w, j)) for s, w in ((B.E_s_r_R, "r"),   # noqa: E731
+                                                                            (B.E_s_rp_R, "rp"), (B.E_s_l_R, "l"))}
+        if which == 7:
+            concl += [[f"es_{j}", "<=", target, es_hint(j)] for j in range(1, N + 1)]
+        else:
+            _gradient_step(qs, concl, N, t, width, target, [es_hint(j) for j in range(1, N + 1)])
     return {"label": f"N = {N}", "N": N, "program": prog, "quantities": qs, "conclusions": concl}
+
+
+def _gradient_step(qs: list, concl: list, N: int, t, width, s_err: str, es_hints: list) -> None:
+    """Theorem 1's step (proof p. 30) on the safe radius: ||Abar(j) - A(j)||_F <= (sqrt(K_j) |sbar(j) - s(j)|
+    ||pbar(j-1)||_2 + sqrt(K_j) |s(j)| ||pbar(j-1) - p(j-1)||_2) / 2 (n in-context terms over 2n, the query's 0), with
+    ||pbar(j-1)||_2 <= P B_r^R + E_r eps_r and the maxima over j of the other factors; then the sum over j."""
+    qs.append(_q("esS", "max over prompts, in-context tokens, j, k of |sbar_i(j)[k] - s_i(j)[k]|", s_err,
+                 ["nonnegative"], covers=[f"es_{j}" for j in range(1, N + 1)], via=es_hints))
+    for j in range(1, N + 1):
+        pn = "B_x" if j == 1 else f"sqrtK*bar_r_R + n_{j - 1}"
+        qs.append(_q(f"pn_{j}", f"max over prompts, tokens i of ||pbar_i({j - 1})||_2 (|p_i({j - 1})[k]| <= sup_[-R, R] "
+                                f"|r|)", pn, ["construction", "sup", "Cauchy-Schwarz", "triangle", "nonnegative",
+                                              "safe radius"]))
+    via = [{"c_B_r_R": "B_x"}] + [{"c_B_r_R": "bar_r_R", "c_E_r": t(sp.sqrt(B.K) * B.S(j - 1))}
+                                  for j in range(2, N + 1)]
+    qs.append(_q("pnS", "max over prompts, tokens, j of ||pbar_i(j-1)||_2", t(B.P * B.B_r_R + B.E_r * B.eps_r),
+                 ["nonnegative"], covers=[f"pn_{j}" for j in range(1, N + 1)], via=via))
+    for j in range(1, N + 1):
+        second = f" + {width(j)}*mS*nE" if j > 1 else ""
+        qs.append(_q(f"A_{j}", f"max over prompts of ||Abar({j}) - A({j})||_F, A({j}) = (1/2n) sum_{{i in [n]}} "
+                               f"s_i({j}) p_i({j - 1})^T, Abar({j}) the construction's step",
+                     f"({width(j)}*esS*pnS{second})/2", ["gradient step", "query gate", "product difference",
+                                                          "Cauchy-Schwarz", "triangle", "nonnegative"]))
+    qs.append(_q("G", "max over prompts of ||gradbar L_n(w) - grad L_n(w)||_2 (the blocks A(1..N) stacked)",
+                 " + ".join(f"A_{j}" for j in range(1, N + 1)), ["triangle", "nonnegative"]))
+    concl.append(["G", "<=", t(B.eps_R), {}])
 
 
 def schema_certificate(claim_id: str, config=None, depths=DEPTHS) -> tuple:
@@ -217,24 +260,37 @@ def schema_certificate(claim_id: str, config=None, depths=DEPTHS) -> tuple:
         return _radius_certificate(claim_id, depths)
     uses = {2: ("approximable", "smooth", "safe radius"), 3: ("approximable", "smooth", "safe radius"),
             4: ("approximable", "smooth", "safe radius", "residual interval"),
-            6: tuple(PREMISES), 7: tuple(PREMISES)}[which]
+            6: tuple(PREMISES), 7: tuple(PREMISES), 8: (*PREMISES, "query gate")}[which]
     keep = {"construction", "sup", "mean value", "Cauchy-Schwarz", "triangle", "nonnegative"}
     if which >= 4:
         keep.add("lifted units")
     if which >= 6:
         keep |= {"recursion", "column sum", "product difference"}
+    if which == 8:
+        keep.add("gradient step")
     axioms = {**{k: v for k, v in AXIOMS.items() if k in keep}, **{k: PREMISES[k] for k in uses}}
-    parts = [_part(which, N) for N in depths]
+    parts = _parts(which, tuple(depths))
     scope = (f"every configuration at depth N in {list(depths)}, symbolic in everything else (widths K, d >= 1, "
              f"B_v, eps_r, L_r, ... >= 0; any C^4 activation, knots, prompt, weights), given the premises "
              f"{', '.join(repr(u) for u in uses)} (the claim's hypotheses and its constants' definitions; the "
              f"per-configuration chains decide them in Arb); the declared space has N in [2, 3, 4]")
     cert = base("schema", claim_id, 128, symbols=_symbols(which), orders=ORDERS, axioms=axioms, parts=parts,
                 scope=scope, whole_domain=True, premises=list(uses))
-    res = check_certificate(cert)
-    if not res.ok:
-        return None, f"{claim_id}: the whole-domain schema resists: {res.reason}"
-    return cert, "ok"
+    key = json.dumps({k: v for k, v in cert.items() if k != "claim"}, sort_keys=True)
+    if key not in _ACCEPTED:            # Theorems 1 and 4 share one schema: checked once per process here
+        res = check_certificate(cert)
+        _ACCEPTED[key] = None if res.ok else res.reason
+    if _ACCEPTED[key] is not None:
+        return None, f"{claim_id}: the whole-domain schema resists: {_ACCEPTED[key]}"
+    return copy.deepcopy(cert), "ok"
+
+
+_ACCEPTED: dict = {}
+
+
+@lru_cache(maxsize=32)
+def _parts(which: int, depths: tuple) -> list:
+    return [_part(which, N) for N in depths]
 
 
 def _radius_certificate(claim_id: str, depths) -> tuple:
