@@ -88,6 +88,9 @@ def exactify(x) -> sp.Expr:
     return sp.sympify(x)
 
 
+ENDPOINT_DIGITS = 1200
+
+
 def sup_abs_expr(expr: sp.Expr, lo, hi, var: sp.Symbol = T) -> sp.Expr:
     """sup over [lo, hi] of |expr(var)| (expr smooth): endpoints plus zeros of expr' in [lo, hi].
 
@@ -114,7 +117,11 @@ def sup_abs_expr(expr: sp.Expr, lo, hi, var: sp.Symbol = T) -> sp.Expr:
     best = -best if signed[i] < 0 else best
     if best.is_Rational:
         return best
-    return best if exact else sp.Float(sp.N(best, 50), 50)
+    if exact:
+        return best
+    # at an endpoint the value is exact but may be saturated (gelu(R) = R - R (1 - Phi(R)), e^(-R^2/2) below R):
+    # kept to 1200 digits so that rounding it to a grid is decided as the fast constants decide it
+    return sp.Float(sp.N(best, ENDPOINT_DIGITS if i < 2 else 50), ENDPOINT_DIGITS if i < 2 else 50)
 
 
 @lru_cache(maxsize=1024)

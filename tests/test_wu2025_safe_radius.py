@@ -3,6 +3,7 @@ and the fast (search) constants, and the claim wu2025.ours.safe_radius shown abl
 check (aligned weights took softplus pre-activations to 1.26 R there)."""
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -55,18 +56,38 @@ def test_the_start_radius_is_enlarged_where_the_interpolant_overshoots_and_kept_
                                   ("sigmoid", 3, 16, 1.0, 1.0, 4), ("tanh", 2, 1, 0.25, 0.001, 8),
                                   ("softplus", 3, 2, 2.0, 0.5, 2)])
 def test_the_audits_radii_are_the_symbolic_safe_radius(case):
-    """The fast constants agree, or (a value within 1e-25 of its grid: gelu(R) = R (1 - 1e-30) at a node) defer to
-    the symbolic module; either way the audits' radius is the symbolic one."""
+    """The fast constants agree with the symbolic module (a value within 1e-25 of its grid, gelu(R) = R (1 - 1e-30)
+    at a node, is decided from the construction's rational node values or at more digits), and the audits' radius
+    is the symbolic one."""
     from proofs_check.audits.wu2025.common import _constants_key, _radii
 
     act, N, K, Bv, Bx, M = case
     sym = C.safe_radius(_config(*case))
     want = Fraction(int(sym.p), int(sym.q))
-    try:
-        assert F.safe_radius(act, F.exact(Bv), F.exact(Bx), K, N, M) == want
-    except F.Tie:
-        assert case[0] == "gelu"
+    assert F.safe_radius(act, F.exact(Bv), F.exact(Bx), K, N, M) == want
     assert Fraction(_radii(_constants_key(_config(*case)))[0]) == want
+
+
+@pytest.mark.parametrize("act, N, K, Bv, Bx, By, M, radii", [
+    ("softplus", 3, 3, 3.0, 5.0, 0.1, 8, ("42189/100", "422")),    # softplus(R) + 1/10 = R + 1/10 + e^-R: up
+    ("gelu", 3, 16, 1.0, 1.0, 1.0, 4, ("16", "161/10")),           # gelu(16) + 1/10 = 16.1 - 1e-57: 16.1
+    ("sigmoid", 4, 4, 30.0, 10.0, 0.001, 4, ("300", "11/10")),     # sigmoid(300) + 1/10 = 1.1 - e^-300: 1.1
+    ("tanh", 4, 16, 10.0, 2.0, 0.01, 8, ("44", "11/10")),
+])
+def test_saturated_activations_round_exactly_in_both_modules(act, N, K, Bv, Bx, By, M, radii):
+    """Where r saturates, a rounded constant lies e^-R (e^(-R^2/2) for gelu) from its grid point: 45 digits cannot
+    place it (the fast constants fell back to the symbolic module on 4% of the searched configurations, about 1 s
+    each), and the symbolic module's 60 digits (gelu: a 50-digit Float) put it on the wrong side.  Both now decide
+    it at up to 1200 digits and agree: R and R3' = round_up(sup_[-R, R] |r| + 1/10, 1/100) as derived by hand."""
+    from proofs_check.audits.wu2025.common import _constants_key, symbolic_radii
+
+    cfg = WuConfig(d_in=2, d_out=2, K=K, N=N, n=1, L=1, eta=0.5, Bv=Bv, Bx=Bx, By=By, activation=act,
+                   loss="square", knots=M, radius="safe")
+    with mpmath.workdps(45), pytest.raises(F.Tie):
+        F._primitives(cfg)                                       # at the first precision (45 digits): undecided
+    fast = F.primitives(cfg)[1]
+    assert (fast[0], fast[2]) == tuple(Fraction(r) for r in radii)
+    assert tuple(fast) == tuple(symbolic_radii(_constants_key(cfg)))
 
 
 def test_the_claim_holds_on_the_safe_radius_and_fails_on_the_start_radius():

@@ -4,14 +4,16 @@
 hundreds of configurations cannot afford that (seconds per configuration for nested levels, minutes for erf).  Here
 the same definitions are evaluated numerically from the known critical points of each activation and loss, with the
 rational values tracked exactly where a maximum is attained by a rational candidate (B_x, B_y, 1, r'(0), ...), so
-the rounded radii come out as the same exact rationals.  ``radii`` falls back to the symbolic module whenever a
-rounded value lies within 1e-25 of its grid (a tie it cannot decide numerically).  The audits confirm with the
+the rounded radii come out as the same exact rationals.  A rounded value within 1e-25 of its grid is recomputed
+at up to 1200 digits (``ESCALATE``); ``Tie`` (the caller falls back to the symbolic module) only when that does
+not decide it.  The audits confirm with the
 symbolic constants; the tests hold both in agreement.
 """
 from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 
@@ -107,10 +109,12 @@ class Tie(Exception):
 
 
 def round_up(x: Num, grid: int) -> Fraction:
+    """ceil(x grid) / grid, exactly; Tie when x grid is within 10^-(working digits - 20) of an integer (1e-25 at
+    the first precision ``primitives`` tries)."""
     if x.q is not None:
         return Fraction(math.ceil(x.q * grid), grid)
     v = x.v * grid
-    if abs(v - mpmath.nint(v)) < mpmath.mpf(10) ** -25:
+    if abs(v - mpmath.nint(v)) < mpmath.mpf(10) ** -(mpmath.mp.dps - 20):
         raise Tie()
     return Fraction(int(mpmath.ceil(v)), grid)
 
@@ -121,19 +125,38 @@ CONTAIN_GRID = 10 ** 6
 NODE_SLACK = Fraction(1, 10 ** 30)
 
 
+@lru_cache(maxsize=4096)
+def _node(act: str, t: Fraction) -> Fraction:
+    """The interpolant's node value r(t) as the construction stores it (``sum_of_relu.node_value``, 40 digits)."""
+    from symbolic.activations import T, get_activation
+    from symbolic.sum_of_relu import node_value
+
+    return node_value(get_activation(act).expr, T, t, 40)
+
+
 def _interpolant_ends(act: str, R: Fraction, M: int, rho: Fraction) -> Num:
-    """max |rbar(+-rho)| of the M-segment interpolant of r on [-R, R] (``constants._interpolant_ends``)."""
-    f = ACT[act][0][0]
+    """max |rbar(+-rho)| of the M-segment interpolant of r on [-R, R] (``constants._interpolant_ends``): exact, from
+    the construction's rational node values."""
     h = 2 * R / M
 
-    def at(t: Fraction):
+    def at(t: Fraction) -> Fraction:
         q = min(max(0, int((t + R) / h)), M - 1)
         a, b = -R + q * h, -R + (q + 1) * h
-        va, vb = (f(mpmath.mpf(x.numerator) / x.denominator) for x in (a, b))
-        frac = (t - a) / h
-        return va + (vb - va) * (mpmath.mpf(frac.numerator) / frac.denominator)
+        va, vb = _node(act, a), _node(act, b)
+        return va + (vb - va) * (t - a) / h
 
-    return Num(max(abs(at(rho)), abs(at(-rho))))
+    return Num.rat(max(abs(at(rho)), abs(at(-rho))))
+
+
+def decided(fn, *args, dps: int = 30):
+    """``fn(*args)`` at dps + 15 working digits, then at each of ``ESCALATE`` while a rounding is a Tie there."""
+    for digits in (dps, *(e for e in ESCALATE if e > dps)):
+        try:
+            with mpmath.workdps(digits + 15):
+                return fn(*args)
+        except Tie:
+            continue
+    raise Tie()
 
 
 def safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int, knots: int | None = None) -> Fraction:
@@ -141,6 +164,10 @@ def safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int, knots: int
     (``knots`` None, the --eps mode: Tie, the symbolic module decides)."""
     if knots is None:
         raise Tie()
+    return decided(_safe_radius, act, Bv, Bx, K, N, knots)
+
+
+def _safe_radius(act: str, Bv: Fraction, Bx: Fraction, K: int, N: int, knots: int) -> Fraction:
     radii = [Num.rat(Bv) * Num.rat(Bx)]
     sqK = Num(mpmath.sqrt(K), Fraction(math.isqrt(K)) if math.isqrt(K) ** 2 == K else None)
     for _ in range(2, N + 1):
@@ -172,58 +199,71 @@ LOSS = {
 }
 
 
+ESCALATE = (150, 500, 1200)     # digits tried after a Tie: saturated r (1 - sigmoid(R) ~ e^-R, R <= 1000; gelu's
+#                                 R (1 - Phi(R)) ~ e^(-R^2/2), R <= 60) puts a rounded value e^-R above or below
+#                                 its grid point, which 45 digits cannot tell from on it
+
+
 def primitives(cfg, dps: int = 30) -> tuple[dict, tuple]:
     """name -> mpf of the primitive constants (the names of ``constants.primitive_constants``) and the radii
-    (R of r, R of r', the gate's R3, the residual radius) as exact rationals."""
+    (R of r, R of r', the gate's R3, the residual radius) as exact rationals.  A rounding too close to its grid
+    at ``dps`` digits is recomputed at the ``ESCALATE`` precisions; Tie only when none decides it (a value on the
+    grid whose rational form is not tracked: the symbolic module decides)."""
     act = cfg.activation
     if act not in ACT or cfg.loss not in LOSS:
         raise ValueError(f"no fast constants for activation {act!r} / loss {cfg.loss!r}")
-    with mpmath.workdps(dps + 15):
-        Bv, Bx, By = exact(cfg.Bv), exact(cfg.Bx), exact(cfg.By)
-        lv = levels(act, 0, Bx, Bv, cfg.N)
-        lvp = levels(act, 1, Bx, Bv, cfg.N)
-        B_r, B_rp = nmax(lv), nmax(lvp)
-        one = Num.rat(1)
-        R1 = nmax([Num.rat(Bv) * B_r, one])
-        R2 = nmax([Num.rat(Bv) * B_rp, one])
-        R3 = nmax([Num.rat(Bv) * B_r, Num.rat(By), one])
-        safe = safe_radius(act, Bv, Bx, cfg.K, cfg.N, cfg.knots)
-        if cfg.radius == "safe":
-            Rr = Rrp = safe
-        elif cfg.radius == "paper":
-            Rr, Rrp = round_up(R1, PAPER_GRID), round_up(R2, PAPER_GRID)
-        else:
-            Rr = Rrp = exact(float(cfg.radius))
-        sup_r_R = sup_abs(act, 0, Num.rat(Rr))
-        R3p = round_up(nmax([Num(sup_r_R.v + mpmath.mpf(1) / 10, sup_r_R.q + SLACK if sup_r_R.q is not None else None),
-                             Num.rat(By), one]), SAFE_GRID)
-        if cfg.radius == "paper":
-            gate = round_up(R3, PAPER_GRID)
-            rho = round_up(Num(2 * R3.v, 2 * R3.q if R3.q is not None else None), PAPER_GRID)
-        else:
-            gate = R3p
-            rho = 2 * R3p
-        du, lip_u, phi = LOSS[cfg.loss]
-        q = lambda f: mpmath.mpf(f.numerator) / f.denominator  # noqa: E731
-        vals = {"B_r": B_r.v, "B_rp": B_rp.v, "R3": R3.v,
-                "L_r": sup_abs(act, 1, Num.rat(Rr)).v, "L_rp": sup_abs(act, 2, Num.rat(Rrp)).v,
-                "L_l": q(lip_u(rho)), "sup_u": mpmath.mpf(abs(du(2 * R3.v)))}
-        # ours (bounds.definitions_columns_safe): sup |r| on the interval of r, sup |phi'| on |z| <= that + B_y
-        vals["sup_r_R"] = sup_r_R.v
-        vals["sup_u_R"] = mpmath.mpf(abs(du(sup_r_R.v + q(By))))
-        # L_f (ours): analytic bound on sup_W ||grad L_n|| on the safe radius
-        a, ap = sup_abs(act, 0, Num.rat(safe)).v, sup_abs(act, 1, Num.rat(safe)).v
-        z = a + q(By)
-        u_max = abs(du(z))
-        N, K, d = cfg.N, cfg.K, cfg.d_out
-        width = lambda j: K if j < N else d  # noqa: E731
-        s = {N: ap * mpmath.sqrt(d) * u_max}
-        for j in range(N - 1, 0, -1):
-            s[j] = ap * mpmath.sqrt(width(j + 1)) * q(Bv) * s[j + 1]
-        p = {0: q(Bx), **{j: mpmath.sqrt(width(j)) * a for j in range(1, N)}}
-        vals["L_f"] = mpmath.sqrt(mpmath.fsum((s[j] * p[j - 1]) ** 2 for j in range(1, N + 1))) / 2
-        z0 = abs(ACT[act][0][0](mpmath.mpf(0))) + q(By)
-        vals["Delta_f"] = mpmath.mpf(d) / 2 * phi(z0)
+    return decided(_primitives, cfg, dps=dps)
+
+
+def _primitives(cfg) -> tuple[dict, tuple]:
+    act = cfg.activation
+    Bv, Bx, By = exact(cfg.Bv), exact(cfg.Bx), exact(cfg.By)
+    lv = levels(act, 0, Bx, Bv, cfg.N)
+    lvp = levels(act, 1, Bx, Bv, cfg.N)
+    B_r, B_rp = nmax(lv), nmax(lvp)
+    one = Num.rat(1)
+    R1 = nmax([Num.rat(Bv) * B_r, one])
+    R2 = nmax([Num.rat(Bv) * B_rp, one])
+    R3 = nmax([Num.rat(Bv) * B_r, Num.rat(By), one])
+    if cfg.knots is None:
+        raise Tie()
+    safe = _safe_radius(act, Bv, Bx, cfg.K, cfg.N, cfg.knots)
+    if cfg.radius == "safe":
+        Rr = Rrp = safe
+    elif cfg.radius == "paper":
+        Rr, Rrp = round_up(R1, PAPER_GRID), round_up(R2, PAPER_GRID)
+    else:
+        Rr = Rrp = exact(float(cfg.radius))
+    sup_r_R = sup_abs(act, 0, Num.rat(Rr))
+    R3p = round_up(nmax([Num(sup_r_R.v + mpmath.mpf(1) / 10, sup_r_R.q + SLACK if sup_r_R.q is not None else None),
+                         Num.rat(By), one]), SAFE_GRID)
+    if cfg.radius == "paper":
+        gate = round_up(R3, PAPER_GRID)
+        rho = round_up(Num(2 * R3.v, 2 * R3.q if R3.q is not None else None), PAPER_GRID)
+    else:
+        gate = R3p
+        rho = 2 * R3p
+    du, lip_u, phi = LOSS[cfg.loss]
+    q = lambda f: mpmath.mpf(f.numerator) / f.denominator  # noqa: E731
+    vals = {"B_r": B_r.v, "B_rp": B_rp.v, "R3": R3.v,
+            "L_r": sup_abs(act, 1, Num.rat(Rr)).v, "L_rp": sup_abs(act, 2, Num.rat(Rrp)).v,
+            "L_l": q(lip_u(rho)), "sup_u": mpmath.mpf(abs(du(2 * R3.v)))}
+    # ours (bounds.definitions_columns_safe): sup |r| on the interval of r, sup |phi'| on |z| <= that + B_y
+    vals["sup_r_R"] = sup_r_R.v
+    vals["sup_u_R"] = mpmath.mpf(abs(du(sup_r_R.v + q(By))))
+    # L_f (ours): analytic bound on sup_W ||grad L_n|| on the safe radius
+    a, ap = sup_abs(act, 0, Num.rat(safe)).v, sup_abs(act, 1, Num.rat(safe)).v
+    z = a + q(By)
+    u_max = abs(du(z))
+    N, K, d = cfg.N, cfg.K, cfg.d_out
+    width = lambda j: K if j < N else d  # noqa: E731
+    s = {N: ap * mpmath.sqrt(d) * u_max}
+    for j in range(N - 1, 0, -1):
+        s[j] = ap * mpmath.sqrt(width(j + 1)) * q(Bv) * s[j + 1]
+    p = {0: q(Bx), **{j: mpmath.sqrt(width(j)) * a for j in range(1, N)}}
+    vals["L_f"] = mpmath.sqrt(mpmath.fsum((s[j] * p[j - 1]) ** 2 for j in range(1, N + 1))) / 2
+    z0 = abs(ACT[act][0][0](mpmath.mpf(0))) + q(By)
+    vals["Delta_f"] = mpmath.mpf(d) / 2 * phi(z0)
     return vals, (Rr, Rrp, gate, rho)
 
 

@@ -45,12 +45,25 @@ def exact(x) -> sp.Expr:
     return sp.Rational(str(x))
 
 
+ROUNDING_DIGITS = (60, 150, 500, 1200)   # ours: the precisions a rounding is decided at, in turn
+
+
 def round_up(x: sp.Expr, grid: int) -> sp.Rational:
-    """The smallest multiple of 1/grid that is >= x (exact for rational x; else decided at 60 digits)."""
+    """The smallest multiple of 1/grid that is >= x: exact for rational x; else x grid evaluated at 60 digits, and
+    at up to 1200 where it lies within 10^-(digits - 15) of an integer (saturated r: softplus(R) = R + e^-R,
+    sigmoid(R) = 1 - e^-R, gelu(R) = R - R (1 - Phi(R)) sit e^-R from a grid point, which 60 digits put on either
+    side); an x on the grid that is not rational is compared exactly, else ValueError."""
     x = sp.sympify(x)
     if x.is_Rational:
         return sp.Rational(int(sp.ceiling(x * grid)), grid)
-    return sp.Rational(int(sp.ceiling(sp.N(x * grid, 60))), grid)
+    for digits in ROUNDING_DIGITS:
+        v = sp.N(x * grid, digits)
+        k = int(sp.floor(v + sp.Rational(1, 2)))            # the nearest integer
+        if abs(v - k) > sp.Float(10, digits) ** (-(digits - 15)) * max(1, abs(k)):
+            return sp.Rational(int(sp.ceiling(v)), grid)
+    if sp.simplify(x * grid - k) == 0:
+        return sp.Rational(k, grid)
+    raise ValueError(f"rounding {x} up to the 1/{grid} grid is undecided at {ROUNDING_DIGITS[-1]} digits")
 
 
 def _nmax(values):

@@ -42,7 +42,7 @@ from symbolic.wu2025.config import WuConfig
 from ...claims import Claim, Evaluation, Hypothesis, Source
 from ...methods import Search
 from ...search import Candidate, SearchSpace
-from .block import batched, lanes
+from .block import batched, lanes, same_setup_groups
 from .common import (GENES, POOL_FAMILY, QUERY_FREE, SMOOTH, SMOOTH_R, X_BALL, Y_BALL, ConfigSpace, config_dict,
                      data_size, decode_prompt, feasible, instance_config, instance_size, make_config, mutate,
                      random_config, remap, setup, smooth_applicability, space_from, structured_data)
@@ -305,10 +305,7 @@ class _TargetEpsClaim(Claim):
 
     def evaluate_batch(self, instances):
         out = [-math.inf] * len(instances)
-        groups: dict = {}
-        for i, inst in enumerate(instances):
-            groups.setdefault((str(sorted(inst["config"].items())), inst["eps"], str(inst.get("free"))), []).append(i)
-        for idx in groups.values():
+        for idx in same_setup_groups(instances, ("config", "eps", "free")):
             try:
                 st = self._st(instances[idx[0]])
                 prs = [Prompt.from_dict(instances[i]["prompt"]) for i in idx]
