@@ -17,7 +17,7 @@ TINY = BenchPlan(reps=2, d=2, K=3, N=2, ns=(4,), Ms=(10, 20), target=(4, 20), gr
                  highprec_reps=1, audit_evals=8, audit_claim="planted.false_bound",
                  objective_sizes=(Size(1, 1, 2, 2, 8),), objective_batch=8, equivalence_n=(4, 300),
                  power_evals=24, power_claims=("planted.true_bound",), power_reference=2,
-                 claim_objectives=("planted.true_bound",), claim_objective_count=8, cert_paper="planted",
+                 claim_objectives=("planted.true_bound", "wu2025.lemma4.safe"), claim_objective_count=8, cert_paper="planted",
                  cert_claims=("planted.false_bound",), cert_budget=1.0)
 KEYS = {"case", "candidate_s", "baseline_s", "ratio", "peak_mem_bytes", "config"}
 
@@ -50,7 +50,8 @@ def test_growth_curves_targets_plot_and_markdown(tiny):
         assert np.isfinite(c["candidate_exponent"]) and np.isfinite(c["baseline_exponent_top3"])
         assert len(c["ratio"]) == len(c["x"])
     names = [t["target"] for t in data["targets"]]
-    assert len(names) == 11 and all({"target", "measured", "met"} <= set(t) for t in data["targets"])
+    assert len(names) == 12 and all({"target", "measured", "met"} <= set(t) for t in data["targets"])
+    assert any("claims' objectives" in t for t in names)
     assert any("factor 0.9" in t for t in names) and any("5x fewer" in t for t in names)
     assert any("every n" in t for t in names) and any("largest three" in t for t in names)
     assert (tiny / "bench_growth.png").stat().st_size > 0
@@ -76,7 +77,7 @@ def test_rows_record_correctness_of_what_was_timed(tiny):
     assert {e["engine"] for e in power["errata"]} == {"portfolio", "previous"}
     assert rows["claim_objective"]["details"]["same_values"] is True
     objs = [r for r in json.loads((tiny / "rows.json").read_text())["cases"] if r["case"].startswith("claim_objective")]
-    assert sorted(r["config"]["batch"] for r in objs) == ["configuration", "explore"]
+    assert sorted(r["config"]["batch"] for r in objs) == ["configuration", "configuration", "explore", "explore"]
     assert all(r["case"].endswith(f", {r['config']['batch']}]") for r in objs)
     cert = rows["certificate_check"]["details"]
     assert cert["certificates"] > 0 and cert["all_accepted"] is True
@@ -164,3 +165,18 @@ def test_search_power_targets_of_the_quick_plan():
     assert d["summary"]["portfolio"]["all_found_at_0.9"]
     assert d["summary"]["speedup_median"] >= 5
     assert all(t["met"] for t in d["targets"].values())
+
+
+def test_search_results_with_array_instances_compare():
+    """The audit_search row compares a pool's result with one process's; a Wu claim's best instance holds numpy
+    arrays (``icl-verify bench --quick`` crashed on ``==`` there)."""
+    from types import SimpleNamespace
+
+    from proofs_check.bench import same_search_result
+
+    def res(w, value=0.5):
+        return SimpleNamespace(best_value=value, evaluations=8, best={"config": {"n": 1}, "prompt": {"w0": np.array(w)}})
+
+    assert same_search_result(res([1.0, 2.0]), res([1.0, 2.0]))
+    assert not same_search_result(res([1.0, 2.0]), res([1.0, 2.5]))
+    assert not same_search_result(res([1.0]), res([1.0], value=0.6))

@@ -34,6 +34,7 @@ or CUDA; a leading batch dimension runs many prompts (same sizes) in one call.  
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import threading
 import warnings
 import weakref
@@ -641,9 +642,10 @@ def _mul(a, b):
     return None if a is None or b is None else a * b
 
 
+@lru_cache(maxsize=4096)
 def _bshape(*shapes) -> torch.Size:
     """``torch.broadcast_shapes`` for concrete integer shapes, without its symbolic-shape machinery (about 10 us a
-    call, several calls a layer: most of a small block's time)."""
+    call, several calls a layer: most of a small block's time); memoised (a run asks the same few shapes)."""
     n = max((len(s) for s in shapes), default=0)
     out = [1] * n
     for s in shapes:
