@@ -417,7 +417,7 @@ def same_setup_groups(instances: list[dict], fields: tuple = ("config", "free"))
     groups: list = []                       # [(field values), indices]
     last = None
     for i, inst in enumerate(instances):
-        key = tuple(inst.get(f) for f in fields)
+        key = tuple(map(inst.get, fields))
         if last is None or last[0] != key:
             last = next((g for g in groups if g[0] == key), None)
             if last is None:
