@@ -121,7 +121,8 @@ def sup_abs_expr(expr: sp.Expr, lo, hi, var: sp.Symbol = T) -> sp.Expr:
         return best
     # at an endpoint the value is exact but may be saturated (gelu(R) = R - R (1 - Phi(R)), e^(-R^2/2) below R):
     # kept to 1200 digits so that rounding it to a grid is decided as the fast constants decide it
-    return sp.Float(sp.N(best, ENDPOINT_DIGITS if i < 2 else 50), ENDPOINT_DIGITS if i < 2 else 50)
+    digits = ENDPOINT_DIGITS if i < 2 else 50
+    return sp.Float(sp.N(best, digits), digits)
 
 
 @lru_cache(maxsize=1024)

@@ -148,6 +148,11 @@ def _interpolant_ends(act: str, R: Fraction, M: int, rho: Fraction) -> Num:
     return Num.rat(max(abs(at(rho)), abs(at(-rho))))
 
 
+ESCALATE = (150, 500, 1200)     # digits tried after a Tie: saturated r (1 - sigmoid(R) ~ e^-R, R <= 1000; gelu's
+#                                 R (1 - Phi(R)) ~ e^(-R^2/2), R <= 60) puts a rounded value e^-R above or below
+#                                 its grid point, which 45 digits cannot tell from on it
+
+
 def decided(fn, *args, dps: int = 30):
     """``fn(*args)`` at dps + 15 working digits, then at each of ``ESCALATE`` while a rounding is a Tie there."""
     for digits in (dps, *(e for e in ESCALATE if e > dps)):
@@ -199,11 +204,6 @@ LOSS = {
 }
 
 
-ESCALATE = (150, 500, 1200)     # digits tried after a Tie: saturated r (1 - sigmoid(R) ~ e^-R, R <= 1000; gelu's
-#                                 R (1 - Phi(R)) ~ e^(-R^2/2), R <= 60) puts a rounded value e^-R above or below
-#                                 its grid point, which 45 digits cannot tell from on it
-
-
 def primitives(cfg, dps: int = 30) -> tuple[dict, tuple]:
     """name -> mpf of the primitive constants (the names of ``constants.primitive_constants``) and the radii
     (R of r, R of r', the gate's R3, the residual radius) as exact rationals.  A rounding too close to its grid
@@ -212,6 +212,8 @@ def primitives(cfg, dps: int = 30) -> tuple[dict, tuple]:
     act = cfg.activation
     if act not in ACT or cfg.loss not in LOSS:
         raise ValueError(f"no fast constants for activation {act!r} / loss {cfg.loss!r}")
+    if cfg.knots is None:               # the --eps mode: no precision decides it, the symbolic module does
+        raise Tie()
     return decided(_primitives, cfg, dps=dps)
 
 
@@ -225,8 +227,6 @@ def _primitives(cfg) -> tuple[dict, tuple]:
     R1 = nmax([Num.rat(Bv) * B_r, one])
     R2 = nmax([Num.rat(Bv) * B_rp, one])
     R3 = nmax([Num.rat(Bv) * B_r, Num.rat(By), one])
-    if cfg.knots is None:
-        raise Tie()
     safe = _safe_radius(act, Bv, Bx, cfg.K, cfg.N, cfg.knots)
     if cfg.radius == "safe":
         Rr = Rrp = safe

@@ -274,18 +274,23 @@ def schema_certificate(claim_id: str, config=None, depths=DEPTHS) -> tuple:
              f"B_v, eps_r, L_r, ... >= 0; any C^4 activation, knots, prompt, weights), given the premises "
              f"{', '.join(repr(u) for u in uses)} (the claim's hypotheses and its constants' definitions; the "
              f"per-configuration chains decide them in Arb); the declared space has N in [2, 3, 4]")
-    cert = base("schema", claim_id, 128, symbols=_symbols(which), orders=ORDERS, axioms=axioms, parts=parts,
-                scope=scope, whole_domain=True, premises=list(uses))
-    key = json.dumps({k: v for k, v in cert.items() if k != "claim"}, sort_keys=True)
-    if key not in _ACCEPTED:            # Theorems 1 and 4 share one schema: checked once per process here
-        res = check_certificate(cert)
-        _ACCEPTED[key] = None if res.ok else res.reason
-    if _ACCEPTED[key] is not None:
-        return None, f"{claim_id}: the whole-domain schema resists: {_ACCEPTED[key]}"
-    return copy.deepcopy(cert), "ok"
+    return _accepted(base("schema", claim_id, 128, symbols=_symbols(which), orders=ORDERS, axioms=axioms,
+                          parts=parts, scope=scope, whole_domain=True, premises=list(uses)))
 
 
 _ACCEPTED: dict = {}
+
+
+def _accepted(cert: dict) -> tuple:
+    """(a copy of cert, 'ok') when the checker accepts it, else (None, why); checked once per process for each
+    content (Theorems 1 and 4 share one schema)."""
+    key = json.dumps({k: v for k, v in cert.items() if k != "claim"}, sort_keys=True)
+    if key not in _ACCEPTED:
+        res = check_certificate(cert)
+        _ACCEPTED[key] = None if res.ok else res.reason
+    if _ACCEPTED[key] is not None:
+        return None, f"{cert['claim']}: the whole-domain schema resists: {_ACCEPTED[key]}"
+    return copy.deepcopy(cert), "ok"
 
 
 @lru_cache(maxsize=32)
@@ -301,9 +306,6 @@ def _radius_certificate(claim_id: str, depths) -> tuple:
              f"levels S_j and the radius (any activation, knots, prompt, weights, n), given the premises "
              f"{', '.join(repr(u) for u in uses)} (how safe_radius computes R, in exact rationals); the declared space "
              f"has N in [2, 3, 4]")
-    cert = base("schema", claim_id, 128, symbols=_radius_symbols(depths), orders=[], axioms=axioms,
-                parts=[_radius_part(N) for N in depths], scope=scope, whole_domain=True, premises=list(uses))
-    res = check_certificate(cert)
-    if not res.ok:
-        return None, f"{claim_id}: the whole-domain schema resists: {res.reason}"
-    return cert, "ok"
+    return _accepted(base("schema", claim_id, 128, symbols=_radius_symbols(depths), orders=[], axioms=axioms,
+                          parts=[_radius_part(N) for N in depths], scope=scope, whole_domain=True,
+                          premises=list(uses)))

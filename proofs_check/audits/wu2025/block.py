@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import torch
 
-from numeric.wu2025.autograd_objective import construction_batch, exact_batch, single_thread
+from numeric.wu2025.autograd_objective import as_tensors, construction_batch, exact_batch, single_thread
 from numeric.wu2025.prompt import Prompt
 from numeric.wu2025.quantities import construction_highprec, exact_highprec
 from symbolic.wu2025.config import WuConfig
@@ -395,9 +395,7 @@ def batched(fn, prompts) -> list[float]:
         part = list(prompts[k:k + MAX_BATCH])
         m = len(part)
         part += [part[-1]] * (-m % LANES)
-        X = torch.as_tensor(np.array([p.x for p in part]), dtype=DT)    # equal shapes: np.array stacks them,
-        Y = torch.as_tensor(np.array([p.y for p in part]), dtype=DT)    # at a third of np.stack's overhead
-        W = torch.as_tensor(np.array([p.w0 for p in part]), dtype=DT)
+        X, Y, W = as_tensors(part)
         with torch.no_grad(), single_thread():
             out += fn(X, Y, W)[:m].tolist()
     return out
